@@ -1,8 +1,3 @@
-// Package token signs and verifies Rempart's JSON Web Tokens with go-jose:
-// RFC 9068 access tokens ("typ": "at+jwt") and the short-lived
-// Rempart-Identity assertion sent to upstreams. It holds no storage and
-// fetches nothing: verification keys come from a KeyLookup the caller owns
-// (D7: a key named in a token's own header is never trusted).
 package token
 
 import (
