@@ -1,0 +1,253 @@
+package authserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/rempart/rempart/internal/oauth"
+	"github.com/rempart/rempart/internal/store"
+	"github.com/rempart/rempart/internal/vault"
+)
+
+// Registration limits.
+const (
+	maxClientNameLen  = 100                // runes
+	maxRedirectURILen = 2000               // bytes
+	MaxSecretGrace    = 7 * 24 * time.Hour // longest rotate-secret --grace
+)
+
+// ClientSpec is what an operator asks for when registering a client
+// (`rempart client create`).
+type ClientSpec struct {
+	Name               string
+	GrantTypes         []string // RFC grant_type values (Grant* constants)
+	Scopes             []string // each element may hold several space-separated scopes
+	RedirectURIs       []string
+	APIs               []string // API names; empty = every API
+	AuthMethod         string   // "" means client_secret_basic
+	TokenFormat        string   // "" or "jwt"
+	AllowPasswordGrant bool     // the password grant is refused without it (T4)
+}
+
+// SpecError reports an invalid ClientSpec field or rotation parameter. Its
+// message is meant for the operator (the CLI prints it and exits 1).
+type SpecError struct {
+	Field   string
+	Message string
+	Err     error // optional cause (e.g. store.ErrConflict)
+}
+
+func (e *SpecError) Error() string { return e.Field + ": " + e.Message }
+
+// Unwrap returns the cause, if any.
+func (e *SpecError) Unwrap() error { return e.Err }
+
+// knownGrants are the grant types a client may be registered for. The
+// implicit grant is absent: it puts tokens in URLs (T4, R15).
+var knownGrants = []string{
+	GrantClientCredentials, GrantAuthorizationCode, GrantRefreshToken, GrantPassword,
+	GrantTokenExchange, GrantJWTBearer, GrantDeviceCode,
+}
+
+// RegisterClient validates spec, creates the client with a random UUID id
+// (R16) and, for secret-based methods, a new 256-bit secret (R7, D5) of
+// which only the keyed hash is stored (R4). It returns the client and the
+// secret, which the caller shows once ("" for key-based methods).
+// Validation errors are *SpecError; a taken name is a *SpecError wrapping
+// store.ErrConflict.
+func RegisterClient(ctx context.Context, st ClientStore, h secretHasher, spec ClientSpec, now time.Time) (Client, string, error) {
+	c, err := clientFromSpec(spec)
+	if err != nil {
+		return Client{}, "", err
+	}
+	id, err := uuid.NewRandom()
+	if err != nil {
+		return Client{}, "", fmt.Errorf("authserver: client id: %w", err)
+	}
+	secret, err := vault.NewSecret()
+	if err != nil {
+		return Client{}, "", fmt.Errorf("authserver: client secret: %w", err)
+	}
+	c.ID = id.String()
+	c.SecretHash = h.Hash(vault.PurposeClientSecret, secret)
+	c.CreatedAt, c.UpdatedAt = now, now
+	if err := st.CreateClient(ctx, c); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return Client{}, "", &SpecError{Field: "name", Message: "a client with this name already exists", Err: err}
+		}
+		return Client{}, "", fmt.Errorf("authserver: create client: %w", err)
+	}
+	return c, secret, nil
+}
+
+// clientFromSpec validates spec and returns the client it describes,
+// without id, secret or timestamps.
+func clientFromSpec(spec ClientSpec) (Client, error) {
+	if err := checkClientName(spec.Name); err != nil {
+		return Client{}, err
+	}
+	c := Client{Name: spec.Name, AuthMethod: spec.AuthMethod, TokenFormat: spec.TokenFormat}
+
+	if len(spec.GrantTypes) == 0 {
+		return Client{}, &SpecError{Field: "grant", Message: "at least one grant type is required"}
+	}
+	for _, g := range spec.GrantTypes {
+		switch {
+		case g == "implicit":
+			return Client{}, &SpecError{Field: "grant", Message: "the implicit grant is not supported: it puts tokens in URLs"}
+		case !slices.Contains(knownGrants, g):
+			return Client{}, &SpecError{Field: "grant", Message: fmt.Sprintf("unknown grant type %q", truncate(g, 80))}
+		case g == GrantPassword && !spec.AllowPasswordGrant:
+			return Client{}, &SpecError{Field: "grant", Message: "the password grant needs --allow-password-grant (for migrations only)"}
+		}
+		c.GrantTypes = appendUnique(c.GrantTypes, g)
+	}
+
+	for _, s := range spec.Scopes {
+		scopes, err := oauth.ParseScope(s)
+		if err != nil || len(scopes) == 0 {
+			return Client{}, &SpecError{Field: "scope", Message: "scopes must be space-separated tokens of printable ASCII without quotes or backslashes"}
+		}
+		for _, sc := range scopes {
+			c.Scopes = appendUnique(c.Scopes, sc)
+		}
+	}
+	if len(c.Scopes) > oauth.MaxScopes {
+		return Client{}, &SpecError{Field: "scope", Message: fmt.Sprintf("at most %d scopes", oauth.MaxScopes)}
+	}
+
+	for _, u := range spec.RedirectURIs {
+		if err := checkRedirectURI(u); err != nil {
+			return Client{}, err
+		}
+		c.RedirectURIs = appendUnique(c.RedirectURIs, u)
+	}
+	if slices.Contains(c.GrantTypes, GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
+		return Client{}, &SpecError{Field: "redirect-uri", Message: "the authorization_code grant needs at least one redirect URI (R9)"}
+	}
+
+	for _, a := range spec.APIs {
+		if a == "" || strings.ContainsFunc(a, func(r rune) bool { return !unicode.IsPrint(r) || r == ' ' }) {
+			return Client{}, &SpecError{Field: "api", Message: "API names must be non-empty printable text without spaces"}
+		}
+		c.APIs = appendUnique(c.APIs, a)
+	}
+
+	switch c.AuthMethod {
+	case "":
+		c.AuthMethod = AuthSecretBasic
+	case AuthSecretBasic, AuthSecretPost:
+	case AuthPrivateKeyJWT, AuthTLSClient:
+		return Client{}, &SpecError{Field: "auth-method", Message: c.AuthMethod + " is not supported yet"}
+	default:
+		return Client{}, &SpecError{Field: "auth-method", Message: fmt.Sprintf("unknown authentication method %q", truncate(c.AuthMethod, 80))}
+	}
+
+	switch c.TokenFormat {
+	case "", "jwt":
+	case "opaque":
+		return Client{}, &SpecError{Field: "token-format", Message: "opaque tokens are not supported yet"}
+	default:
+		return Client{}, &SpecError{Field: "token-format", Message: "token format must be jwt or opaque"}
+	}
+	return c, nil
+}
+
+// checkClientName accepts 1 to 100 printable characters without leading or
+// trailing space.
+func checkClientName(name string) error {
+	switch {
+	case name == "":
+		return &SpecError{Field: "name", Message: "a name is required"}
+	case !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxClientNameLen:
+		return &SpecError{Field: "name", Message: fmt.Sprintf("the name must be at most %d characters", maxClientNameLen)}
+	case strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }):
+		return &SpecError{Field: "name", Message: "the name must be printable text"}
+	case strings.TrimSpace(name) != name:
+		return &SpecError{Field: "name", Message: "the name must not start or end with a space"}
+	}
+	return nil
+}
+
+// checkRedirectURI accepts an absolute URI without fragment (RFC 6749
+// §3.1.2): https, http only on a loopback host (RFC 8252 §7.3), or a
+// private-use scheme for native apps (RFC 8252 §7.1). Exact matching at the
+// authorization endpoint is done elsewhere (R9).
+func checkRedirectURI(raw string) error {
+	bad := func(msg string) error { return &SpecError{Field: "redirect-uri", Message: msg} }
+	if len(raw) > maxRedirectURILen {
+		return bad("the redirect URI is too long")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() {
+		return bad("a redirect URI must be an absolute URI")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return bad("a redirect URI must not have a fragment")
+	}
+	switch scheme := strings.ToLower(u.Scheme); scheme {
+	case "https":
+		if u.Host == "" {
+			return bad("an https redirect URI needs a host")
+		}
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return bad("an http redirect URI is allowed only on a loopback host; use https")
+		}
+	case "javascript", "data", "vbscript", "file", "blob", "about":
+		return bad("scheme " + scheme + " is not allowed in a redirect URI")
+	}
+	if u.User != nil {
+		return bad("a redirect URI must not carry user information")
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// RotateClientSecret gives client id a new secret and returns it (shown
+// once). With grace > 0 the current secret stays valid until now+grace
+// (a previous secret still in its grace period is dropped); with grace 0
+// it stops at once. A grace above MaxSecretGrace, or negative, is refused
+// (*SpecError); an unknown client wraps store.ErrNotFound.
+func RotateClientSecret(ctx context.Context, st ClientStore, h secretHasher, id string, grace time.Duration, now time.Time) (string, error) {
+	if grace < 0 || grace > MaxSecretGrace {
+		return "", &SpecError{Field: "grace", Message: "the grace period must be between 0 and 168h (7 days)"}
+	}
+	c, err := st.GetClient(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("authserver: rotate secret: %w", err)
+	}
+	if !usesSecret(c.AuthMethod) {
+		return "", &SpecError{Field: "client", Message: "this client authenticates without a secret"}
+	}
+	secret, err := vault.NewSecret()
+	if err != nil {
+		return "", fmt.Errorf("authserver: client secret: %w", err)
+	}
+	u := SecretUpdate{SecretHash: h.Hash(vault.PurposeClientSecret, secret), UpdatedAt: now}
+	if grace > 0 && len(c.SecretHash) > 0 {
+		u.PrevSecretHash = c.SecretHash
+		u.PrevSecretExpires = now.Add(grace)
+	}
+	if err := st.UpdateClientSecret(ctx, id, u); err != nil {
+		return "", fmt.Errorf("authserver: rotate secret: %w", err)
+	}
+	return secret, nil
+}
