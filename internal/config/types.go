@@ -129,6 +129,10 @@ type Gateway struct {
 	// PublicURL is the gateway's public base URL, used for RFC 8707
 	// resource indicators. Default "https://" + Listen.
 	PublicURL string `yaml:"public_url"`
+	// Issuer is the issuer whose tokens the gateway accepts and in whose
+	// name it signs Rempart-Identity (see Config.GatewayIssuer). When empty,
+	// authorization_server.issuer applies; it is required when the gateway runs without the authorization server (A6).
+	Issuer string `yaml:"issuer"`
 	// MaxBody bounds request bodies. Default 1MiB.
 	MaxBody ByteSize `yaml:"max_body"`
 	// TrustedProxies are the CIDRs (or IPs) whose X-Forwarded-For is believed.

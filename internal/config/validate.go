@@ -86,6 +86,7 @@ func (c *Config) validate(f *findings) {
 	}
 	if g := c.Gateway; g != nil {
 		validateGateway(f, g)
+		validateGatewayIssuer(f, g, c.AuthorizationServer)
 	}
 	if c.Audit.Dir == "" {
 		f.err("audit.dir", "required")
@@ -344,4 +345,33 @@ func validateAS(f *findings, as *AuthorizationServer) {
 		}
 		checkFile(f, tp+".schema", t.Schema)
 	}
+}
+
+// validateGatewayIssuer: the gateway trusts exactly one issuer, the
+// authorization server's (R6).
+func validateGatewayIssuer(f *findings, g *Gateway, as *AuthorizationServer) {
+	switch {
+	case g.Issuer == "" && as == nil:
+		f.err("gateway.issuer", "required when authorization_server is not configured in the same file")
+	case g.Issuer == "":
+		// authorization_server.issuer applies, validated there.
+	case as != nil && g.Issuer != as.Issuer:
+		f.err("gateway.issuer", "must equal authorization_server.issuer")
+	default:
+		if msg := checkURL(g.Issuer, true); msg != "" {
+			f.err("gateway.issuer", "%s", msg)
+		}
+	}
+}
+
+// GatewayIssuer is the issuer the gateway trusts: gateway.issuer, else
+// authorization_server.issuer.
+func (c *Config) GatewayIssuer() string {
+	if c.Gateway != nil && c.Gateway.Issuer != "" {
+		return c.Gateway.Issuer
+	}
+	if c.AuthorizationServer != nil {
+		return c.AuthorizationServer.Issuer
+	}
+	return ""
 }

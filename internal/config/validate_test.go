@@ -280,3 +280,41 @@ func TestValidateNil(t *testing.T) {
 		t.Error("(*Config)(nil).Validate() = nil")
 	}
 }
+
+func TestGatewayIssuer(t *testing.T) {
+	gw := func(issuer string) *Gateway {
+		return &Gateway{Listener: Listener{Listen: "127.0.0.1:8443"}, Issuer: issuer}
+	}
+	as := &AuthorizationServer{Listener: Listener{Listen: "127.0.0.1:9443"}, Issuer: "https://as.example"}
+	for _, tc := range []struct {
+		name    string
+		c       Config
+		want    string // GatewayIssuer
+		wantErr string // substring of Validate's error, "" for no gateway.issuer error
+	}{
+		{"ok/from-authorization-server", Config{Gateway: gw(""), AuthorizationServer: as}, "https://as.example", ""},
+		{"ok/same-as-authorization-server", Config{Gateway: gw("https://as.example"), AuthorizationServer: as}, "https://as.example", ""},
+		{"ok/gateway-alone", Config{Gateway: gw("https://as.example")}, "https://as.example", ""},
+		{"fail/gateway-alone-without-issuer", Config{Gateway: gw("")}, "", "gateway.issuer: required"},
+		{"fail/differs", Config{Gateway: gw("https://other.example"), AuthorizationServer: as}, "https://other.example", "gateway.issuer: must equal"},
+		{"fail/not-a-url", Config{Gateway: gw("as.example")}, "as.example", "gateway.issuer: must be"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ApplyDefaults(&tc.c)
+			if got := tc.c.GatewayIssuer(); got != tc.want {
+				t.Errorf("GatewayIssuer() = %q, want %q", got, tc.want)
+			}
+			err := tc.c.Validate()
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if tc.wantErr == "" && strings.Contains(got, "gateway.issuer") {
+				t.Errorf("unexpected gateway.issuer error: %v", err)
+			}
+			if tc.wantErr != "" && !strings.Contains(got, tc.wantErr) {
+				t.Errorf("Validate() = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}

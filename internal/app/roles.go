@@ -1,0 +1,140 @@
+package app
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rempart/rempart/internal/authserver"
+	"github.com/rempart/rempart/internal/certs"
+	"github.com/rempart/rempart/internal/config"
+	"github.com/rempart/rempart/internal/gateway"
+	"github.com/rempart/rempart/internal/token"
+)
+
+// verifyLeeway is the clock skew tolerated between nodes when checking
+// exp, nbf and iat (R6).
+const verifyLeeway = 10 * time.Second
+
+// identityTTL bounds the Rempart-Identity assertion.
+const identityTTL = 60 * time.Second
+
+// MaxTokenTTL is the longest lifetime of anything Rempart signs: a retired
+// signing key stays published at least that long.
+func MaxTokenTTL(cfg *config.Config) time.Duration {
+	ttl := identityTTL
+	if as := cfg.AuthorizationServer; as != nil && as.AccessToken.TTL.Std() > ttl {
+		ttl = as.AccessToken.TTL.Std()
+	}
+	return ttl
+}
+
+func (a *App) buildAuthServer() (http.Handler, error) {
+	as := a.cfg.AuthorizationServer
+	var apis []authserver.API
+	if gw := a.cfg.Gateway; gw != nil {
+		for i := range gw.APIs {
+			api := &gw.APIs[i]
+			apis = append(apis, authserver.API{
+				Name:     api.Name,
+				Resource: strings.TrimSuffix(gw.PublicURL, "/") + api.PathPrefix,
+				Scopes:   api.AllScopes(),
+			})
+		}
+	}
+	srv, err := authserver.New(authserver.Config{
+		Issuer:         as.Issuer,
+		AccessTokenTTL: as.AccessToken.TTL.Std(),
+		APIs:           apis,
+	}, authserver.Deps{
+		Clients: a.res.Store,
+		Keys:    a.keys,
+		Hasher:  a.res.Vault,
+		Metrics: a.metrics,
+		Log:     a.log.With("role", RoleAuthorizationServer),
+		Now:     time.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return srv.Handler(), nil
+}
+
+func (a *App) buildGateway() (http.Handler, error) {
+	gw := a.cfg.Gateway
+	iss := a.cfg.GatewayIssuer()
+	var apis []gateway.API
+	for i := range gw.APIs {
+		c := &gw.APIs[i]
+		up, err := url.Parse(c.Upstream)
+		if err != nil {
+			return nil, fmt.Errorf("apis[%d].upstream: %w", i, err)
+		}
+		api := gateway.API{
+			Name: c.Name, PathPrefix: c.PathPrefix, Upstream: up,
+			Auth: c.Auth, Scopes: c.Scopes, StripPrefix: c.StripPrefix,
+		}
+		for _, r := range c.Routes {
+			api.Routes = append(api.Routes, gateway.Route{
+				Methods: r.Methods, Path: r.Path, Scopes: r.Scopes, Auth: r.Auth,
+			})
+		}
+		apis = append(apis, api)
+	}
+	g, err := gateway.New(gateway.Config{
+		Issuer: iss,
+		HTTPS:  !gw.InsecurePlaintext,
+		APIs:   apis,
+	}, gateway.Deps{
+		Verifier: &token.Verifier{Issuer: iss, Keys: a.keys, Leeway: verifyLeeway, Now: time.Now},
+		Keys:     a.keys,
+		Metrics:  a.metrics,
+		Log:      a.log.With("role", RoleGateway),
+		Now:      time.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// tlsConfig returns the listener's TLS settings (R12): the configured files,
+// or a certificate from the local CA in data_dir/tls for the listen host.
+func (a *App) tlsConfig(l config.Listener) (*tls.Config, error) {
+	if l.TLS != nil && l.TLS.CertFile != "" {
+		return certs.ServerConfig(certs.Options{
+			CertFile: l.TLS.CertFile, KeyFile: l.TLS.KeyFile, ClientCAFile: l.TLS.ClientCAFile,
+		})
+	}
+	cert, err := certs.EnsureLocal(filepath.Join(a.cfg.DataDir, "tls"), certHosts(l.Listen), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	o := certs.Options{Cert: &cert}
+	if l.TLS != nil {
+		o.ClientCAFile = l.TLS.ClientCAFile
+	}
+	return certs.ServerConfig(o)
+}
+
+// certHosts lists the names a local certificate must cover for listen.
+func certHosts(listen string) []string {
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil || host == "" {
+		return hosts
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if name, err := os.Hostname(); err == nil {
+			hosts = append(hosts, name)
+		}
+		return hosts
+	}
+	return append(hosts, host)
+}
