@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rempart/rempart/internal/web"
+)
+
+// Upstream transport limits.
+const (
+	dialTimeout           = 5 * time.Second
+	responseHeaderTimeout = 30 * time.Second
+	maxIdleConnsPerHost   = 256
+)
+
+// newTransport returns the transport used when Deps.Transport is nil: no
+// proxy from the environment (an upstream is reached directly, never through
+// whatever HTTP_PROXY says), bounded dial and response-header waits, a large
+// idle pool, and HTTP/2 only towards https upstreams.
+func newTransport(t *table) *http.Transport {
+	anyTLS := false
+	for _, a := range t.apis {
+		anyTLS = anyTLS || a.upstream.Scheme == "https"
+	}
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     anyTLS,
+		MaxIdleConns:          4 * maxIdleConnsPerHost,
+		MaxIdleConnsPerHost:   maxIdleConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// proxyState is what the pipeline hands to Rewrite and ModifyResponse for
+// one request.
+type proxyState struct {
+	route     *route
+	path      string // canonical escaped path for the upstream (prefix stripped if asked)
+	identity  string // Rempart-Identity; "" on public routes
+	requestID string
+}
+
+type stateKey struct{}
+
+func (g *Gateway) newProxy(rt http.RoundTripper) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:        g.rewrite,
+		Transport:      rt,
+		ModifyResponse: g.cleanResponse,
+		ErrorHandler:   g.upstreamError,
+		ErrorLog:       slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
+		BufferPool:     newBufferPool(),
+	}
+}
+
+// copyBufferSize is the size of the buffers that copy response bodies.
+const copyBufferSize = 32 << 10
+
+// bufferPool recycles ReverseProxy's body-copy buffers (otherwise 32 KiB
+// allocated per request).
+type bufferPool struct{ p sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}}
+}
+
+func (bp *bufferPool) Get() []byte { return *bp.p.Get().(*[]byte) }
+
+func (bp *bufferPool) Put(b []byte) {
+	if cap(b) != copyBufferSize {
+		return
+	}
+	b = b[:copyBufferSize]
+	bp.p.Put(&b)
+}
+
+// forward proxies r to the route's upstream.
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, path, identity string) {
+	if rt.api.stripPrefix {
+		path = path[len(rt.api.prefix):]
+		if path == "" {
+			path = "/"
+		}
+	}
+	st := &proxyState{route: rt, path: path, identity: identity, requestID: web.RequestID(r.Context())}
+	// The response's own security headers live in w (web.Observe sets them;
+	// set here too when it did not); the upstream's copies are dropped in
+	// cleanResponse so none is sent twice.
+	if h := w.Header(); h.Get("X-Content-Type-Options") == "" || (g.https && h.Get("Strict-Transport-Security") == "") {
+		web.SetSecurityHeaders(h, g.https)
+	}
+	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+}
+
+// rewrite builds the upstream request. ReverseProxy has already removed the
+// hop-by-hop headers (RFC 9110 §7.6.1, including Proxy-Authorization) and
+// Forwarded/X-Forwarded-For/-Host/-Proto.
+func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
+	st := pr.In.Context().Value(stateKey{}).(*proxyState)
+	out := pr.Out
+	for k := range out.Header {
+		if strippedRequestHeader(k) {
+			delete(out.Header, k)
+		}
+	}
+	out.URL.RawPath = st.path
+	out.URL.Path = unescapePath(st.path)
+	pr.SetURL(st.route.api.upstream) // joins the upstream's base path; Host becomes the upstream's
+	pr.SetXForwarded()
+	if st.requestID != "" {
+		out.Header.Set("X-Request-ID", st.requestID)
+	}
+	if st.identity != "" {
+		out.Header.Set("Rempart-Identity", st.identity)
+	}
+}
+
+// strippedRequestHeader reports a request header the upstream must not get
+// from the caller: credentials (Authorization, X-API-Key, DPoP), identity and
+// tracing headers Rempart sets itself (Rempart-*, X-Request-ID), client
+// addressing (X-Forwarded-*, Forwarded, X-Real-IP) and headers some
+// frameworks obey to override the method or path after routing
+// (X-HTTP-Method-Override, X-Original-URL, X-Rewrite-URL), which would
+// bypass the route and scope checks. Names are compared with "_" read as
+// "-" (CGI-style servers merge the two). Cookie is kept: it is not a
+// credential Rempart checks, and the upstream's own sessions may use it.
+func strippedRequestHeader(k string) bool {
+	if strings.IndexByte(k, '_') >= 0 {
+		k = strings.ReplaceAll(k, "_", "-")
+	}
+	switch http.CanonicalHeaderKey(k) {
+	case "Authorization", "Proxy-Authorization", "X-Api-Key", "Dpop", "X-Request-Id",
+		"Forwarded", "X-Real-Ip", "True-Client-Ip", "X-Client-Ip",
+		"X-Http-Method-Override", "X-Http-Method", "X-Method-Override",
+		"X-Original-Url", "X-Rewrite-Url", "X-Original-Method":
+		return true
+	}
+	return hasFoldPrefix(k, "X-Forwarded-") || hasFoldPrefix(k, "Rempart-")
+}
+
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// unescapePath decodes a canonical path (normalizePath output: valid
+// encodings, no %2F) for url.URL.Path.
+func unescapePath(p string) string {
+	if strings.IndexByte(p, '%') < 0 {
+		return p
+	}
+	b := make([]byte, 0, len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) {
+			hi, _ := unhex(p[i+1])
+			lo, _ := unhex(p[i+2])
+			b = append(b, hi<<4|lo)
+			i += 2
+			continue
+		}
+		b = append(b, p[i])
+	}
+	return string(b)
+}
+
+// upstreamError answers a failed upstream exchange with a generic 502, or
+// 504 on a timeout (R19: no upstream name, address or error text). The
+// detail is logged under the request id.
+func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	status, reason := http.StatusBadGateway, "upstream_error"
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		status, reason = http.StatusGatewayTimeout, "upstream_timeout"
+	}
+	quiet := errors.Is(err, context.Canceled) && r.Context().Err() != nil
+	if quiet {
+		reason = "client_gone"
+	}
+	g.fail(w, r, &failure{status: status, reason: reason, quiet: quiet, err: err})
+}
