@@ -18,6 +18,14 @@ const (
 	DefaultJailMaxFailures = 5                          // R3
 	DefaultJailWindow      = Duration(5 * time.Minute)
 	DefaultJailBan         = Duration(15 * time.Minute)
+	DefaultMaxHeaders      = 100
+	DefaultMaxHeaderBytes  = ByteSize(32 << 10)
+	DefaultMaxResponseBody = ByteSize(10 << 20)
+	DefaultJSONMaxDepth    = 32
+	DefaultJSONMaxString   = ByteSize(64 << 10)
+	DefaultJSONMaxArray    = 10000
+	DefaultJSONMaxMembers  = 1000
+	DefaultTokenRateLimit  = 1200 // token-endpoint requests per minute per client address (R11)
 	defaultAuditSubdir     = "audit"
 	defaultSecureScheme    = "https://"
 	defaultPlaintextScheme = "http://"
@@ -54,6 +62,9 @@ func ApplyDefaults(c *Config) {
 		if as.RefreshToken.TTL == 0 {
 			as.RefreshToken.TTL = DefaultRefreshTokenTTL
 		}
+		if as.RateLimit == nil {
+			as.RateLimit = &RateLimit{Requests: DefaultTokenRateLimit, Per: Duration(time.Minute), By: ByIP}
+		}
 	}
 	if g := c.Gateway; g != nil {
 		if g.Listen == "" {
@@ -65,6 +76,7 @@ func ApplyDefaults(c *Config) {
 		if g.MaxBody == 0 {
 			g.MaxBody = DefaultMaxBody
 		}
+		applyGatewayLimits(g)
 		for i := range g.APIs {
 			api := &g.APIs[i]
 			if api.Auth == "" {
@@ -130,4 +142,35 @@ func resolvePaths(c *Config, baseDir string) {
 	if a := c.Admin; a != nil {
 		tls(a.TLS)
 	}
+}
+
+// applyGatewayLimits fills the gateway's resource limits.
+func applyGatewayLimits(g *Gateway) {
+	setInt := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	setSize := func(v *ByteSize, d ByteSize) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	setDur := func(v *Duration, d time.Duration) {
+		if *v == 0 {
+			*v = Duration(d)
+		}
+	}
+	setInt(&g.MaxHeaders, DefaultMaxHeaders)
+	setSize(&g.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	setSize(&g.MaxResponseBody, DefaultMaxResponseBody)
+	setDur(&g.Timeouts.ReadHeader, 10*time.Second)
+	setDur(&g.Timeouts.Read, 30*time.Second)
+	setDur(&g.Timeouts.Write, 60*time.Second)
+	setDur(&g.Timeouts.Idle, 120*time.Second)
+	setDur(&g.Timeouts.Upstream, 30*time.Second)
+	setInt(&g.JSONLimits.MaxDepth, DefaultJSONMaxDepth)
+	setSize(&g.JSONLimits.MaxStringLength, DefaultJSONMaxString)
+	setInt(&g.JSONLimits.MaxArrayLength, DefaultJSONMaxArray)
+	setInt(&g.JSONLimits.MaxMembers, DefaultJSONMaxMembers)
 }

@@ -92,6 +92,9 @@ type AuthorizationServer struct {
 	AllowLongLifetimes bool `yaml:"allow_long_lifetimes"`
 	// AuthorizationDetailsTypes lists the RFC 9396 types accepted (A5).
 	AuthorizationDetailsTypes []AuthorizationDetailsType `yaml:"authorization_details_types"`
+	// RateLimit limits the token endpoint (R11), by ip (default) or client.
+	// Default 1200 requests per minute per client address.
+	RateLimit *RateLimit `yaml:"rate_limit"`
 }
 
 // AccessToken configures access tokens.
@@ -137,6 +140,20 @@ type Gateway struct {
 	MaxBody ByteSize `yaml:"max_body"`
 	// TrustedProxies are the CIDRs (or IPs) whose X-Forwarded-For is believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// CredentialParams are query parameter names refused in addition to
+	// the built-in credential-like names (R15).
+	CredentialParams []string `yaml:"credential_params"`
+	// MaxHeaders bounds the number of request header fields. Default 100.
+	MaxHeaders int `yaml:"max_headers"`
+	// MaxHeaderBytes bounds the request header block. Default 32KiB.
+	MaxHeaderBytes ByteSize `yaml:"max_header_bytes"`
+	// MaxResponseBody bounds upstream response bodies (502 beyond).
+	// Default 10MiB.
+	MaxResponseBody ByteSize `yaml:"max_response_body"`
+	// Timeouts of the gateway listener and of upstream calls.
+	Timeouts Timeouts `yaml:"timeouts"`
+	// JSONLimits bound every JSON request body (threat protection).
+	JSONLimits JSONLimits `yaml:"json_limits"`
 	// APIs are the published APIs.
 	APIs []API `yaml:"apis"`
 }
@@ -244,7 +261,26 @@ type CORS struct {
 	AllowMethods     []string `yaml:"allow_methods"`
 	AllowHeaders     []string `yaml:"allow_headers"`
 	AllowCredentials bool     `yaml:"allow_credentials"`
+	ExposeHeaders    []string `yaml:"expose_headers"`
 	MaxAge           Duration `yaml:"max_age"`
+}
+
+// Timeouts of a listener and its upstream calls (unrestricted resource
+// consumption).
+type Timeouts struct {
+	ReadHeader Duration `yaml:"read_header"` // default 10s
+	Read       Duration `yaml:"read"`        // default 30s
+	Write      Duration `yaml:"write"`       // default 60s
+	Idle       Duration `yaml:"idle"`        // default 120s
+	Upstream   Duration `yaml:"upstream"`    // response headers from the upstream; default 30s (504 beyond)
+}
+
+// JSONLimits bound the shape of JSON request bodies.
+type JSONLimits struct {
+	MaxDepth        int      `yaml:"max_depth"`         // default 32
+	MaxStringLength ByteSize `yaml:"max_string_length"` // default 64KiB
+	MaxArrayLength  int      `yaml:"max_array_length"`  // default 10000
+	MaxMembers      int      `yaml:"max_members"`       // default 1000 per object
 }
 
 // Admin configures the admin role (admin API, console, health, metrics).

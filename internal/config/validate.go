@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -83,10 +84,12 @@ func (c *Config) validate(f *findings) {
 	validateListenConflicts(f, c.listeners())
 	if as := c.AuthorizationServer; as != nil {
 		validateAS(f, as)
+		validateASRateLimit(f, as.RateLimit)
 	}
 	if g := c.Gateway; g != nil {
 		validateGateway(f, g)
 		validateGatewayIssuer(f, g, c.AuthorizationServer)
+		validateGatewayLimits(f, g)
 	}
 	if c.Audit.Dir == "" {
 		f.err("audit.dir", "required")
@@ -374,4 +377,58 @@ func (c *Config) GatewayIssuer() string {
 		return c.AuthorizationServer.Issuer
 	}
 	return ""
+}
+
+// validateASRateLimit: the token endpoint is limited per client address or
+// per client id (R11).
+func validateASRateLimit(f *findings, rl *RateLimit) {
+	const p = "authorization_server.rate_limit"
+	validateRateLimit(f, p, rl)
+	if rl != nil && rl.By != ByIP && rl.By != ByClient && rl.By != "" {
+		f.err(p+".by", "must be ip or client on the authorization server")
+	}
+}
+
+// validateGatewayLimits checks the gateway's resource limits and the extra
+// credential parameter names (R15).
+func validateGatewayLimits(f *findings, g *Gateway) {
+	positive := map[string]int64{
+		"gateway.max_headers":                   int64(g.MaxHeaders),
+		"gateway.max_header_bytes":              int64(g.MaxHeaderBytes),
+		"gateway.max_response_body":             int64(g.MaxResponseBody),
+		"gateway.timeouts.read_header":          int64(g.Timeouts.ReadHeader),
+		"gateway.timeouts.read":                 int64(g.Timeouts.Read),
+		"gateway.timeouts.write":                int64(g.Timeouts.Write),
+		"gateway.timeouts.idle":                 int64(g.Timeouts.Idle),
+		"gateway.timeouts.upstream":             int64(g.Timeouts.Upstream),
+		"gateway.json_limits.max_depth":         int64(g.JSONLimits.MaxDepth),
+		"gateway.json_limits.max_string_length": int64(g.JSONLimits.MaxStringLength),
+		"gateway.json_limits.max_array_length":  int64(g.JSONLimits.MaxArrayLength),
+		"gateway.json_limits.max_members":       int64(g.JSONLimits.MaxMembers),
+	}
+	for _, path := range sortedKeys(positive) {
+		if positive[path] <= 0 {
+			f.err(path, "must be greater than zero")
+		}
+	}
+	if g.MaxHeaders > 1000 {
+		f.err("gateway.max_headers", "must be at most 1000")
+	}
+	if g.MaxHeaderBytes > 1<<20 {
+		f.err("gateway.max_header_bytes", "must be at most 1MiB")
+	}
+	for i, name := range g.CredentialParams {
+		if name == "" || strings.ContainsAny(name, "=&;# \t") {
+			f.err(fmt.Sprintf("gateway.credential_params[%d]", i), "must be a query parameter name")
+		}
+	}
+}
+
+func sortedKeys(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
