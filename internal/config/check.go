@@ -31,7 +31,7 @@ func (r Report) Err() error {
 }
 
 // Check reports every error Validate reports plus warnings: token
-// lifetimes (T1, T2), plaintext listeners and self-signed certificates
+// lifetimes (T1, T2), plaintext listeners and certificates from the local development CA
 // (R12), a non-loopback admin listener, a generated encryption key, and
 // more. It never mutates c.
 func (c *Config) Check() Report {
@@ -57,7 +57,7 @@ func (c *Config) warnings(f *findings) {
 			f.warn(l.path+".insecure_plaintext", "plaintext HTTP listener: use only behind a TLS-terminating proxy (R12)")
 		} else if l.l.TLS == nil || l.l.TLS.CertFile == "" {
 			if l.path != "admin" {
-				f.warn(l.path+".tls", "no certificate configured: a self-signed development certificate from data_dir is served")
+				f.warn(l.path+".tls", "no certificate configured: a development certificate from the local CA in data_dir/tls is served")
 			}
 		}
 	}

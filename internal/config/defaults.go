@@ -120,6 +120,9 @@ func resolvePaths(c *Config, baseDir string) {
 	}
 	abs(&c.DataDir)
 	abs(&c.Audit.Dir)
+	if c.Store.Driver == DriverSQLite {
+		abs(&c.Store.DSN) // with driver sqlite, the DSN is the database file's path
+	}
 	tls := func(t *TLS) {
 		if t != nil {
 			abs(&t.CertFile)

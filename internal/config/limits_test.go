@@ -57,3 +57,13 @@ func TestGatewayLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestSQLiteDSNResolvedAgainstConfigDir(t *testing.T) {
+	c, err := Parse([]byte("store: { driver: sqlite, dsn: db/rempart.db }\nadmin: {}\n"), "/etc/rempart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store.DSN != "/etc/rempart/db/rempart.db" {
+		t.Errorf("dsn = %q, want it resolved against the config file's directory", c.Store.DSN)
+	}
+}

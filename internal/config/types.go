@@ -61,7 +61,7 @@ type Redis struct {
 type Listener struct {
 	// Listen is a host:port address.
 	Listen string `yaml:"listen"`
-	// TLS, when nil, means a self-signed certificate generated in DataDir
+	// TLS, when nil, means a certificate from the local CA generated in DataDir
 	// (unless InsecurePlaintext).
 	TLS *TLS `yaml:"tls"`
 	// InsecurePlaintext serves plain HTTP (R12: only when explicitly asked,

@@ -316,6 +316,9 @@ func validateAS(f *findings, as *AuthorizationServer) {
 	const p = "authorization_server"
 	if msg := checkURL(as.Issuer, as.InsecurePlaintext); msg != "" {
 		f.err(p+".issuer", "%s (RFC 8414 §2; when listen has no host, set issuer explicitly)", msg)
+	} else if strings.HasSuffix(as.Issuer, "/") {
+		// iss is compared byte for byte (RFC 8414 §3.3, R6): one spelling only.
+		f.err(p+".issuer", "must not end with /")
 	}
 	access, refresh := as.AccessToken.TTL.Std(), as.RefreshToken.TTL.Std()
 	switch {
@@ -363,6 +366,8 @@ func validateGatewayIssuer(f *findings, g *Gateway, as *AuthorizationServer) {
 	default:
 		if msg := checkURL(g.Issuer, true); msg != "" {
 			f.err("gateway.issuer", "%s", msg)
+		} else if strings.HasSuffix(g.Issuer, "/") {
+			f.err("gateway.issuer", "must not end with /")
 		}
 	}
 }

@@ -83,6 +83,7 @@ func TestValidate(t *testing.T) {
 		{"ok/issuer-path", func(c *Config) { c.AuthorizationServer.Issuer = "https://as.example/tenant" }, nil},
 		{"fail/issuer-query", func(c *Config) { c.AuthorizationServer.Issuer = "https://as.example/?a=b" }, []Problem{e("authorization_server.issuer", "query or a fragment")}},
 		{"fail/issuer-fragment", func(c *Config) { c.AuthorizationServer.Issuer = "https://as.example/#x" }, []Problem{e("authorization_server.issuer", "query or a fragment")}},
+		{"fail/issuer-trailing-slash", func(c *Config) { c.AuthorizationServer.Issuer = "https://as.example/" }, []Problem{e("authorization_server.issuer", "must not end with /")}},
 		{"fail/issuer-relative", func(c *Config) { c.AuthorizationServer.Issuer = "/as" }, []Problem{e("authorization_server.issuer", "with a host")}},
 		{"fail/issuer-userinfo", func(c *Config) { c.AuthorizationServer.Issuer = "https://u@as.example" }, []Problem{e("authorization_server.issuer", "user information")}},
 		{"fail/issuer-from-hostless-listen", func(c *Config) {
