@@ -44,7 +44,7 @@ func commands() []command {
 		{"config", "config check: validate the configuration", runConfig},
 		{"client", "client create|list|show|delete|rotate-secret", runClient},
 		{"keys", "keys rotate: add a new signing key", runKeys},
-		{"apikey", "apikey create|list|revoke (not available in this version)", notYet("apikey")},
+		{"apikey", "apikey create|list|revoke: issue and revoke API keys", runAPIKey},
 		{"user", "user create|list|disable|mfa enroll (not available in this version)", notYet("user")},
 		{"audit", "audit verify|tail (not available in this version)", notYet("audit")},
 		{"version", "print the version", runVersion},

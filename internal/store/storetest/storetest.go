@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/rempart/rempart/internal/apikey"
 	"github.com/rempart/rempart/internal/authserver"
 	"github.com/rempart/rempart/internal/keys"
 )
@@ -13,6 +14,7 @@ import (
 type Backend interface {
 	authserver.ClientStore
 	keys.Store
+	apikey.Store
 	// Ping fails when the backend is unreachable or closed (/readyz).
 	Ping(ctx context.Context) error
 	// Close releases the backend; every later call fails. A second Close
@@ -27,6 +29,7 @@ type Backend interface {
 func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("clients", func(t *testing.T) { runClients(t, open) })
 	t.Run("keys", func(t *testing.T) { runKeys(t, open) })
+	t.Run("apikeys", func(t *testing.T) { runAPIKeys(t, open) })
 	t.Run("concurrency", func(t *testing.T) { runConcurrency(t, open) })
 	t.Run("ping", func(t *testing.T) {
 		b := fresh(t, open)

@@ -1,0 +1,19 @@
+-- 0002: API keys (PostgreSQL). Same conventions as 0001; keep the SQLite
+-- twin in step.
+--   * only the keyed hash of a key is stored (R4, D5), as BYTEA; its
+--     UNIQUE index serves the gateway's lookup by hash;
+--   * names are labels, not unique (a key is rotated by issuing a second
+--     one under the same name, then revoking the first: R5);
+--   * apis is a JSON array of API names;
+--   * revoked_at is NULL while the key is active (D1).
+
+CREATE TABLE api_keys (
+    id         TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    name       TEXT COLLATE "C" NOT NULL,
+    apis       TEXT    NOT NULL,
+    hash       BYTEA   NOT NULL UNIQUE,
+    created_at BIGINT  NOT NULL,
+    revoked_at BIGINT
+);
+
+CREATE INDEX api_keys_by_name ON api_keys (name, created_at, id);
