@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rempart/rempart/internal/admin"
 	"github.com/rempart/rempart/internal/config"
 	"github.com/rempart/rempart/internal/keys"
 	"github.com/rempart/rempart/internal/metrics"
+	"github.com/rempart/rempart/internal/ratelimit"
 	"github.com/rempart/rempart/internal/web"
 )
 
@@ -32,13 +34,16 @@ const keyRefreshInterval = 10 * time.Second
 
 // App is a running (or ready to run) set of roles built from one config.
 type App struct {
-	cfg     *config.Config
+	cfg     atomic.Pointer[config.Config] // the snapshot serving now; swapped by Reload
 	log     *slog.Logger
 	res     *Resources
 	keys    *keys.Manager
 	metrics *metrics.Metrics
+	limiter *ratelimit.Local // token-endpoint buckets; outlive reloads
 
 	listeners []*listener
+
+	reloadMu sync.Mutex // serialises Reload
 
 	mu      sync.Mutex // guards the fields below
 	started bool
@@ -47,11 +52,12 @@ type App struct {
 }
 
 type listener struct {
-	role  string
-	addr  string // configured listen address
-	https bool
-	srv   *http.Server
-	ln    net.Listener // set by Start
+	role    string
+	addr    string // configured listen address
+	https   bool
+	handler *swapHandler // the role's handler, replaced whole by Reload
+	srv     *http.Server
+	ln      net.Listener // set by Start
 }
 
 // New builds every configured role from cfg, which must have passed
@@ -62,46 +68,44 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, res: res, metrics: metrics.New()}
-	if err := a.build(ctx); err != nil {
+	a := &App{log: log, res: res, metrics: metrics.New()}
+	a.cfg.Store(cfg)
+	if err := a.build(ctx, cfg); err != nil {
 		res.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) build(ctx context.Context) error {
+func (a *App) build(ctx context.Context, cfg *config.Config) error {
 	km, err := keys.NewManager(ctx, keys.Deps{
 		Store:       a.res.Store,
 		Vault:       a.res.Vault,
 		Now:         time.Now,
 		Log:         a.log,
-		MaxTokenTTL: MaxTokenTTL(a.cfg),
+		MaxTokenTTL: MaxTokenTTL(cfg),
 	})
 	if err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
 	a.keys = km
+	a.buildShared(cfg)
 
-	if as := a.cfg.AuthorizationServer; as != nil {
-		h, err := a.buildAuthServer()
-		if err != nil {
-			return fmt.Errorf("authorization_server: %w", err)
-		}
-		if err := a.addListener(RoleAuthorizationServer, as.Listener, h); err != nil {
+	hs, err := a.buildHandlers(cfg)
+	if err != nil {
+		return err
+	}
+	if as := cfg.AuthorizationServer; as != nil {
+		if err := a.addListener(cfg, RoleAuthorizationServer, as.Listener, hs[RoleAuthorizationServer]); err != nil {
 			return err
 		}
 	}
-	if gw := a.cfg.Gateway; gw != nil {
-		h, err := a.buildGateway()
-		if err != nil {
-			return fmt.Errorf("gateway: %w", err)
-		}
-		if err := a.addListener(RoleGateway, gw.Listener, h); err != nil {
+	if gw := cfg.Gateway; gw != nil {
+		if err := a.addListener(cfg, RoleGateway, gw.Listener, hs[RoleGateway]); err != nil {
 			return err
 		}
 	}
-	if ad := a.cfg.Admin; ad != nil {
+	if ad := cfg.Admin; ad != nil {
 		h := admin.New(admin.Deps{
 			Checks: []admin.Check{
 				{Name: "store", Fn: a.res.Store.Ping},
@@ -110,26 +114,47 @@ func (a *App) build(ctx context.Context) error {
 			Metrics: a.metrics,
 			Log:     a.log,
 		})
-		if err := a.addListener(RoleAdmin, ad.Listener, h); err != nil {
+		if err := a.addListener(cfg, RoleAdmin, ad.Listener, h); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (a *App) addListener(role string, l config.Listener, h http.Handler) error {
+// buildHandlers builds the handlers of the reloadable roles (authorization
+// server and gateway) from one config snapshot.
+func (a *App) buildHandlers(cfg *config.Config) (map[string]http.Handler, error) {
+	hs := map[string]http.Handler{}
+	if cfg.AuthorizationServer != nil {
+		h, err := a.buildAuthServer(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("authorization_server: %w", err)
+		}
+		hs[RoleAuthorizationServer] = a.limitTokenEndpoint(cfg, h)
+	}
+	if cfg.Gateway != nil {
+		h, err := a.buildGateway(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		hs[RoleGateway] = h
+	}
+	return hs, nil
+}
+
+func (a *App) addListener(cfg *config.Config, role string, l config.Listener, h http.Handler) error {
 	var tlsConf *tls.Config
 	if !l.InsecurePlaintext {
 		var err error
-		if tlsConf, err = a.tlsConfig(l); err != nil {
+		if tlsConf, err = a.tlsConfig(cfg, l); err != nil {
 			return fmt.Errorf("%s.tls: %w", role, err)
 		}
 	}
 	https := tlsConf != nil
-	h = web.Observe(role, a.log, a.metrics, https, h)
+	sw := newSwapHandler(h)
+	srv := web.NewServer(web.Observe(role, a.log, a.metrics, https, sw), tlsConf, a.log.With("role", role))
 	a.listeners = append(a.listeners, &listener{
-		role: role, addr: l.Listen, https: https,
-		srv: web.NewServer(h, tlsConf, a.log.With("role", role)),
+		role: role, addr: l.Listen, https: https, handler: sw, srv: srv,
 	})
 	return nil
 }
@@ -191,6 +216,9 @@ func (a *App) Start(ctx context.Context) error {
 	return nil
 }
 
+// Config returns the configuration snapshot serving now.
+func (a *App) Config() *config.Config { return a.cfg.Load() }
+
 // Addr returns the bound address of role's listener ("" when absent or not
 // started): useful when the config asked for port 0.
 func (a *App) Addr(role string) string {
@@ -220,6 +248,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 		a.cancel()
 	}
 	a.wg.Wait()
+	for _, l := range a.listeners {
+		l.handler.close()
+	}
 	if err := a.res.Close(); err != nil {
 		errs = append(errs, err)
 	}

@@ -35,10 +35,10 @@ func MaxTokenTTL(cfg *config.Config) time.Duration {
 	return ttl
 }
 
-func (a *App) buildAuthServer() (http.Handler, error) {
-	as := a.cfg.AuthorizationServer
+func (a *App) buildAuthServer(cfg *config.Config) (http.Handler, error) {
+	as := cfg.AuthorizationServer
 	var apis []authserver.API
-	if gw := a.cfg.Gateway; gw != nil {
+	if gw := cfg.Gateway; gw != nil {
 		for i := range gw.APIs {
 			api := &gw.APIs[i]
 			apis = append(apis, authserver.API{
@@ -66,9 +66,9 @@ func (a *App) buildAuthServer() (http.Handler, error) {
 	return srv.Handler(), nil
 }
 
-func (a *App) buildGateway() (http.Handler, error) {
-	gw := a.cfg.Gateway
-	iss := a.cfg.GatewayIssuer()
+func (a *App) buildGateway(cfg *config.Config) (http.Handler, error) {
+	gw := cfg.Gateway
+	iss := cfg.GatewayIssuer()
 	var apis []gateway.API
 	for i := range gw.APIs {
 		c := &gw.APIs[i]
@@ -106,13 +106,13 @@ func (a *App) buildGateway() (http.Handler, error) {
 
 // tlsConfig returns the listener's TLS settings (R12): the configured files,
 // or a certificate from the local CA in data_dir/tls for the listen host.
-func (a *App) tlsConfig(l config.Listener) (*tls.Config, error) {
+func (a *App) tlsConfig(cfg *config.Config, l config.Listener) (*tls.Config, error) {
 	if l.TLS != nil && l.TLS.CertFile != "" {
 		return certs.ServerConfig(certs.Options{
 			CertFile: l.TLS.CertFile, KeyFile: l.TLS.KeyFile, ClientCAFile: l.TLS.ClientCAFile,
 		})
 	}
-	cert, err := certs.EnsureLocal(filepath.Join(a.cfg.DataDir, "tls"), certHosts(l.Listen), time.Now())
+	cert, err := certs.EnsureLocal(filepath.Join(cfg.DataDir, "tls"), certHosts(l.Listen), time.Now())
 	if err != nil {
 		return nil, err
 	}

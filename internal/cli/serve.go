@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/rempart/rempart/internal/app"
 	"github.com/rempart/rempart/internal/config"
@@ -57,7 +58,9 @@ func runServe(e *env, args []string) error {
 	} else if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	cfg, err := loadConfig(e, *cfgFlag)
+	path := configPath(e, *cfgFlag)
+	loaded, _ := app.FileSum(path) // before loading: a change in between is then seen
+	cfg, err := loadConfig(e, path)
 	if err != nil {
 		return err
 	}
@@ -68,8 +71,30 @@ func runServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Hot reload: SIGHUP, or a change of the file's content.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				select {
+				case reload <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	go a.WatchConfig(ctx, path, loaded, configPollInterval, reload)
 	return a.Run(ctx)
 }
+
+// configPollInterval is how often serve looks for a changed config file.
+const configPollInterval = 2 * time.Second
 
 func runConfig(e *env, args []string) error {
 	if len(args) == 0 || args[0] != "check" {

@@ -106,6 +106,7 @@ const stackConfig = `data_dir: %q
 authorization_server:
   listen: 127.0.0.1:%d
   issuer: https://127.0.0.1:%d
+%s
 gateway:
   listen: 127.0.0.1:%d
   apis:
@@ -130,13 +131,19 @@ admin:
   listen: 127.0.0.1:%d
 `
 
-func startStack(t *testing.T) *stack {
+func startStack(t *testing.T) *stack { return startStackWith(t, "", "") }
+
+// startStackWith starts a stack whose authorization_server section gets the
+// extra YAML lines asExtra (indented two spaces) and whose gateway gets the
+// extra APIs apisExtra (list items indented four spaces).
+func startStackWith(t *testing.T, asExtra, apisExtra string) *stack {
 	t.Helper()
 	up := newUpstream(t)
 	dir := t.TempDir()
 	asPort, gwPort, adPort := freePort(t), freePort(t), freePort(t)
 	cfgFile := filepath.Join(dir, "rempart.yaml")
-	yml := fmt.Sprintf(stackConfig, filepath.Join(dir, "data"), asPort, asPort, gwPort, up.srv.URL, up.srv.URL, up.srv.URL, adPort)
+	yml := fmt.Sprintf(stackConfig, filepath.Join(dir, "data"), asPort, asPort, asExtra, gwPort, up.srv.URL, up.srv.URL, up.srv.URL, adPort)
+	yml = strings.Replace(yml, "\nadmin:", apisExtra+"\nadmin:", 1)
 	if err := os.WriteFile(cfgFile, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ type Metrics struct {
 	latency      *prometheus.HistogramVec
 	tokensIssued *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
+	reloads      *prometheus.CounterVec
 }
 
 // New returns collectors registered in a fresh registry, with the Go runtime
@@ -43,8 +44,12 @@ func New() *Metrics {
 			Name: "rempart_auth_failures_total",
 			Help: "Authentication failures, by role and reason.",
 		}, []string{"role", "reason"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rempart_config_reloads_total",
+			Help: "Configuration reloads, by result (applied, refused).",
+		}, []string{"result"}),
 	}
-	m.Registry.MustRegister(m.requests, m.latency, m.tokensIssued, m.authFailures,
+	m.Registry.MustRegister(m.requests, m.latency, m.tokensIssued, m.authFailures, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -74,4 +79,12 @@ func (m *Metrics) AuthFailed(role, reason string) {
 		return
 	}
 	m.authFailures.WithLabelValues(role, reason).Inc()
+}
+
+// ConfigReload counts one configuration reload with its result.
+func (m *Metrics) ConfigReload(result string) {
+	if m == nil {
+		return
+	}
+	m.reloads.WithLabelValues(result).Inc()
 }
