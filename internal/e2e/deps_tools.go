@@ -6,6 +6,7 @@ package e2e
 import (
 	_ "cel.dev/cel-go/cel"
 	_ "cel.dev/cel-go/ext"
+	_ "github.com/chromedp/chromedp"
 	_ "github.com/coreos/go-oidc/v3/oidc"
 	_ "github.com/getkin/kin-openapi/openapi3"
 	_ "github.com/getkin/kin-openapi/openapi3filter"
