@@ -1,6 +1,11 @@
 // Package token signs and verifies Rempart's JSON Web Tokens with go-jose:
-// RFC 9068 access tokens ("typ": "at+jwt") and the short-lived
-// Rempart-Identity assertion sent to upstreams. It holds no storage and
+// RFC 9068 access tokens ("typ": "at+jwt"), the short-lived
+// Rempart-Identity assertion sent to upstreams, and OpenID Connect ID tokens
+// ("typ": "JWT", OIDC Core §2, at_hash §3.1.3.6) — which VerifyAccess
+// refuses, so an ID token is never an access token. It also mints opaque
+// handles (rpo_ access, rpr_ refresh, rpc_ code: prefix + 256 random bits in
+// base64url), shape-checked before any lookup and stored by callers only as
+// keyed hashes (D5). It holds no storage and
 // fetches nothing: verification keys come from a KeyLookup the caller owns
 // (D7: a key named in a token's own header is never trusted).
 //

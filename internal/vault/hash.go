@@ -15,6 +15,8 @@ const (
 	PurposeAPIKey       = "api-key"
 	PurposeRefreshToken = "refresh-token"
 	PurposeOpaqueToken  = "opaque-token"
+	PurposeAuthCode     = "auth-code"
+	PurposeSession      = "session"
 )
 
 // SecretBytes is the entropy of a secret from NewSecret (R7: ≥ 256 bits).

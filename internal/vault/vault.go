@@ -51,7 +51,7 @@ func New(key []byte) (*Vault, error) {
 	m := hmac.New(sha256.New, k)
 	m.Write([]byte("rempart key id"))
 	v := &Vault{aead: aead, key: k, id: hex.EncodeToString(m.Sum(nil)[:8])}
-	for _, p := range []string{PurposeClientSecret, PurposeAPIKey, PurposeRefreshToken, PurposeOpaqueToken} {
+	for _, p := range []string{PurposeClientSecret, PurposeAPIKey, PurposeRefreshToken, PurposeOpaqueToken, PurposeAuthCode, PurposeSession} {
 		if _, err := v.hashKey(p); err != nil {
 			return nil, err
 		}
