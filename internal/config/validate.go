@@ -97,8 +97,8 @@ func (c *Config) validate(f *findings) {
 	if c.Audit.Retention.Std() < minAuditRetention {
 		f.err("audit.retention", "must be at least 4380h (6 months, R18)")
 	}
-	if c.Jail.MaxFailures <= 0 {
-		f.err("jail.max_failures", "must be greater than zero (R3)")
+	if c.Jail.MaxFailures <= 0 || c.Jail.MaxFailures > 100 {
+		f.err("jail.max_failures", "must be between 1 and 100 (R3)")
 	}
 	if c.Jail.Window <= 0 {
 		f.err("jail.window", "must be greater than zero (R3)")

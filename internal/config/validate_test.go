@@ -188,7 +188,8 @@ func TestValidate(t *testing.T) {
 		{"ok/audit-retention-min", func(c *Config) { c.Audit.Retention = Duration(4380 * time.Hour) }, nil},
 		{"fail/audit-dir", func(c *Config) { c.Audit.Dir = "" }, []Problem{e("audit.dir", "required")}},
 		{"fail/jail", func(c *Config) { c.Jail = Jail{MaxFailures: -1, Window: -1, Ban: -1} }, []Problem{
-			e("jail.max_failures", "greater than zero"), e("jail.window", "greater than zero"), e("jail.ban", "greater than zero")}},
+			e("jail.max_failures", "between 1 and 100"), e("jail.window", "greater than zero"), e("jail.ban", "greater than zero")}},
+		{"fail/jail-too-many", func(c *Config) { c.Jail.MaxFailures = 101 }, []Problem{e("jail.max_failures", "between 1 and 100")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
