@@ -45,7 +45,7 @@ func commands() []command {
 		{"client", "client create|list|show|delete|rotate-secret", runClient},
 		{"keys", "keys rotate: add a new signing key", runKeys},
 		{"apikey", "apikey create|list|revoke: issue and revoke API keys", runAPIKey},
-		{"user", "user create|list|disable|mfa enroll (not available in this version)", notYet("user")},
+		{"user", "user create|list|disable|mfa enroll: the built-in user directory", runUser},
 		{"audit", "audit verify|tail (not available in this version)", notYet("audit")},
 		{"version", "print the version", runVersion},
 	}

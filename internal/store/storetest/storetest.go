@@ -7,6 +7,7 @@ import (
 	"github.com/rempart/rempart/internal/apikey"
 	"github.com/rempart/rempart/internal/authserver"
 	"github.com/rempart/rempart/internal/keys"
+	"github.com/rempart/rempart/internal/users"
 )
 
 // Backend is what the suite exercises: the domain storage interfaces plus
@@ -15,6 +16,7 @@ type Backend interface {
 	authserver.ClientStore
 	keys.Store
 	apikey.Store
+	users.Store
 	// Ping fails when the backend is unreachable or closed (/readyz).
 	Ping(ctx context.Context) error
 	// Close releases the backend; every later call fails. A second Close
@@ -30,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("clients", func(t *testing.T) { runClients(t, open) })
 	t.Run("keys", func(t *testing.T) { runKeys(t, open) })
 	t.Run("apikeys", func(t *testing.T) { runAPIKeys(t, open) })
+	t.Run("users", func(t *testing.T) { runUsers(t, open) })
 	t.Run("concurrency", func(t *testing.T) { runConcurrency(t, open) })
 	t.Run("ping", func(t *testing.T) {
 		b := fresh(t, open)
