@@ -14,6 +14,8 @@ import (
 
 	"github.com/rempart/rempart/internal/admin"
 	"github.com/rempart/rempart/internal/config"
+	"github.com/rempart/rempart/internal/hygiene"
+	"github.com/rempart/rempart/internal/jail"
 	"github.com/rempart/rempart/internal/keys"
 	"github.com/rempart/rempart/internal/metrics"
 	"github.com/rempart/rempart/internal/ratelimit"
@@ -39,7 +41,8 @@ type App struct {
 	res     *Resources
 	keys    *keys.Manager
 	metrics *metrics.Metrics
-	limiter *ratelimit.Local // token-endpoint buckets; outlive reloads
+	limiter *ratelimit.Local // rate-limit buckets of every role; outlive reloads
+	jail    *jail.Jail       // failures and bans of every role; outlive reloads (R3)
 
 	listeners []*listener
 
@@ -153,6 +156,9 @@ func (a *App) addListener(cfg *config.Config, role string, l config.Listener, h 
 	https := tlsConf != nil
 	sw := newSwapHandler(h)
 	srv := web.NewServer(web.Observe(role, a.log, a.metrics, https, sw), tlsConf, a.log.With("role", role))
+	if role == RoleGateway {
+		configureGatewayServer(srv, cfg.Gateway)
+	}
 	a.listeners = append(a.listeners, &listener{
 		role: role, addr: l.Listen, https: https, handler: sw, srv: srv,
 	})
@@ -183,6 +189,13 @@ func (a *App) Start(ctx context.Context) error {
 				}
 			}
 			return fmt.Errorf("%s: listen %s: %w", l.role, l.addr, err)
+		}
+		if l.role == RoleGateway && !l.https {
+			// Behind a TLS-terminating load balancer two HTTP parsers meet:
+			// refuse every ambiguous framing before Go's parser sees it
+			// (request smuggling; issue 4 item 8). On a TLS listener Go's
+			// parser is the only one facing the client.
+			ln = hygiene.NewListener(ln)
 		}
 		l.ln = ln
 	}

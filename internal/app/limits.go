@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/rempart/rempart/internal/config"
+	"github.com/rempart/rempart/internal/jail"
 	"github.com/rempart/rempart/internal/ratelimit"
 )
 
@@ -15,6 +17,9 @@ import (
 // reload never forgets a bucket or frees a jailed source (R3, R11).
 func (a *App) buildShared(cfg *config.Config) {
 	a.limiter = &ratelimit.Local{}
+	a.jail = jail.New(jail.Config{
+		MaxFailures: cfg.Jail.MaxFailures, Window: cfg.Jail.Window.Std(), Ban: cfg.Jail.Ban.Std(),
+	}, 0, time.Now)
 }
 
 // limitTokenEndpoint applies authorization_server.rate_limit to the token

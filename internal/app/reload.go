@@ -103,7 +103,9 @@ func fixedSettingsChanged(old, cfg *config.Config) error {
 		o, n := old.Gateway, cfg.Gateway
 		same("gateway listener (listen, tls, insecure_plaintext)", o.Listener, n.Listener)
 		same("gateway.issuer", old.GatewayIssuer(), cfg.GatewayIssuer())
-		same("gateway.timeouts", o.Timeouts, n.Timeouts)
+		ot, nt := o.Timeouts, n.Timeouts
+		ot.Upstream, nt.Upstream = 0, 0 // the upstream timeout lives in the gateway snapshot
+		same("gateway.timeouts (listener)", ot, nt)
 		same("gateway.max_header_bytes", o.MaxHeaderBytes, n.MaxHeaderBytes)
 	}
 	return errors.Join(errs...)

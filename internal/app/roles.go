@@ -2,15 +2,14 @@ package app
 
 import (
 	"crypto/tls"
-	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/rempart/rempart/internal/apikey"
 	"github.com/rempart/rempart/internal/authserver"
 	"github.com/rempart/rempart/internal/certs"
 	"github.com/rempart/rempart/internal/config"
@@ -67,33 +66,16 @@ func (a *App) buildAuthServer(cfg *config.Config) (http.Handler, error) {
 }
 
 func (a *App) buildGateway(cfg *config.Config) (http.Handler, error) {
-	gw := cfg.Gateway
-	iss := cfg.GatewayIssuer()
-	var apis []gateway.API
-	for i := range gw.APIs {
-		c := &gw.APIs[i]
-		up, err := url.Parse(c.Upstream)
-		if err != nil {
-			return nil, fmt.Errorf("apis[%d].upstream: %w", i, err)
-		}
-		api := gateway.API{
-			Name: c.Name, PathPrefix: c.PathPrefix, Upstream: up,
-			Auth: c.Auth, Scopes: c.Scopes, StripPrefix: c.StripPrefix,
-		}
-		for _, r := range c.Routes {
-			api.Routes = append(api.Routes, gateway.Route{
-				Methods: r.Methods, Path: r.Path, Scopes: r.Scopes, Auth: r.Auth,
-			})
-		}
-		apis = append(apis, api)
+	gc, err := gatewayConfig(cfg)
+	if err != nil {
+		return nil, err
 	}
-	g, err := gateway.New(gateway.Config{
-		Issuer: iss,
-		HTTPS:  !gw.InsecurePlaintext,
-		APIs:   apis,
-	}, gateway.Deps{
-		Verifier: &token.Verifier{Issuer: iss, Keys: a.keys, Leeway: verifyLeeway, Now: time.Now},
+	g, err := gateway.New(gc, gateway.Deps{
+		Verifier: &token.Verifier{Issuer: gc.Issuer, Keys: a.keys, Leeway: verifyLeeway, Now: time.Now},
 		Keys:     a.keys,
+		APIKeys:  apikey.NewAuthenticator(a.res.Store, a.res.Vault, apikey.MaxCacheTTL, time.Now, 0),
+		Jail:     a.jail,
+		Limiter:  a.limiter, // shared: buckets outlive reloads (R11)
 		Metrics:  a.metrics,
 		Log:      a.log.With("role", RoleGateway),
 		Now:      time.Now,

@@ -176,3 +176,13 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigCheckCompilesComponents: config check reports what only the
+// gateway's compilers see (CEL policies with their position), at key paths.
+func TestConfigCheckCompilesComponents(t *testing.T) {
+	bad := strings.Replace(baseConfig, "scopes: [orders:read] }", `scopes: [orders:read], policy: "token.sub ==" }`, 1)
+	r := runCmd(t, "", "config", "check", "--config", writeConfig(t, bad))
+	if r.code != 1 || !strings.Contains(r.stdout, "gateway.apis[0].policy") || !strings.Contains(r.stdout, "line 1") {
+		t.Errorf("exit %d, stdout %q: want a policy error with its key path and position", r.code, r.stdout)
+	}
+}

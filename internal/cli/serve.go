@@ -34,7 +34,7 @@ func loadConfig(e *env, flagValue string) (*config.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	rep := cfg.Check()
+	rep := checkConfig(cfg)
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(e.stderr, "warning: %s\n", w.Error())
 	}
@@ -45,6 +45,17 @@ func loadConfig(e *env, flagValue string) (*config.Config, error) {
 		return nil, fmt.Errorf("%s: %d configuration error(s); run 'rempart config check'", path, len(rep.Errors))
 	}
 	return cfg, nil
+}
+
+// checkConfig is config.Check plus what only the components can check:
+// CEL policies (with line and column), OpenAPI documents and CORS settings,
+// compiled exactly as serve would, each at its key path.
+func checkConfig(cfg *config.Config) config.Report {
+	rep := cfg.Check()
+	if rep.OK() {
+		rep.Errors = append(rep.Errors, app.GatewayProblems(cfg)...)
+	}
+	return rep
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
@@ -120,7 +131,7 @@ func runConfig(e *env, args []string) error {
 		}
 		return fmt.Errorf("%s is not valid", path)
 	}
-	rep := cfg.Check()
+	rep := checkConfig(cfg)
 	for _, p := range rep.Errors {
 		fmt.Fprintf(e.stdout, "error: %s\n", p.Error())
 	}

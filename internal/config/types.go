@@ -200,6 +200,9 @@ type API struct {
 	StripPrefix bool `yaml:"strip_prefix"`
 	// MaxBody overrides Gateway.MaxBody for this API.
 	MaxBody ByteSize `yaml:"max_body"`
+	// UpstreamTimeout overrides Gateway.Timeouts.Upstream for this API
+	// (the wait for the upstream's response headers; 504 beyond).
+	UpstreamTimeout Duration `yaml:"upstream_timeout"`
 	// Policy is a CEL expression every request must satisfy.
 	Policy string `yaml:"policy"`
 	// Deprecated announces the API's end of life (A9).
@@ -248,6 +251,9 @@ type RateLimit struct {
 
 // Deprecation announces an API's end of life (Deprecation/Sunset headers).
 type Deprecation struct {
+	// Since is when the API was (or will be) deprecated (RFC 9745), in the
+	// same formats as Sunset; empty means "already deprecated".
+	Since string `yaml:"since"`
 	// Sunset is a date (2006-01-02), an RFC 3339 time or an HTTP date.
 	Sunset string `yaml:"sunset"`
 	// Link is an absolute URL documenting the deprecation.

@@ -59,7 +59,11 @@ func validateAPI(f *findings, p string, g *Gateway, api *API) {
 	}
 	checkFile(f, p+".openapi", api.OpenAPI)
 	switch api.ResponseValidation {
-	case "", "block", "strip", "off":
+	case "", "off":
+	case "block", "strip":
+		if api.OpenAPI == "" {
+			f.err(p+".response_validation", "%s needs openapi: responses are validated against it", api.ResponseValidation)
+		}
 	default:
 		f.err(p+".response_validation", "must be block, strip or off")
 	}
@@ -76,9 +80,22 @@ func validateAPI(f *findings, p string, g *Gateway, api *API) {
 	if api.MaxBody < 0 {
 		f.err(p+".max_body", "must be greater than zero")
 	}
+	if api.UpstreamTimeout < 0 {
+		f.err(p+".upstream_timeout", "must not be negative")
+	}
 	if d := api.Deprecated; d != nil {
-		if !isDate(d.Sunset) {
+		sunset, errSunset := ParseDate(d.Sunset)
+		if errSunset != nil {
 			f.err(p+".deprecated.sunset", "must be a date (2006-01-02), an RFC 3339 time or an HTTP date")
+		}
+		if d.Since != "" {
+			since, err := ParseDate(d.Since)
+			switch {
+			case err != nil:
+				f.err(p+".deprecated.since", "must be a date (2006-01-02), an RFC 3339 time or an HTTP date")
+			case errSunset == nil && sunset.Before(since):
+				f.err(p+".deprecated.sunset", "must not be earlier than deprecated.since (RFC 9745)")
+			}
 		}
 		if d.Link != "" {
 			if msg := checkURL(d.Link, true); msg != "" {
@@ -305,6 +322,9 @@ func validateCORS(f *findings, path string, c *CORS) {
 	if c == nil {
 		return
 	}
+	if len(c.AllowOrigins) == 0 {
+		f.err(path+".allow_origins", "at least one origin (or *) is required")
+	}
 	for i, o := range c.AllowOrigins {
 		op := fmt.Sprintf("%s.allow_origins[%d]", path, i)
 		if o == "*" {
@@ -355,12 +375,14 @@ func checkAddrs(f *findings, path string, addrs []string) {
 	}
 }
 
-// isDate accepts 2006-01-02, RFC 3339 and HTTP dates.
-func isDate(s string) bool {
+// ParseDate parses a date of the configuration (deprecated.since and
+// sunset): 2006-01-02 (midnight UTC), an RFC 3339 time or an HTTP date
+// (RFC 9110 §5.6.7 IMF-fixdate).
+func ParseDate(s string) (time.Time, error) {
 	for _, layout := range []string{time.DateOnly, time.RFC3339, time.RFC1123} {
-		if _, err := time.Parse(layout, s); err == nil {
-			return true
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
 		}
 	}
-	return false
+	return time.Time{}, fmt.Errorf("config: %q is not a date (2006-01-02), an RFC 3339 time or an HTTP date", s)
 }

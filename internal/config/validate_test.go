@@ -157,32 +157,48 @@ func TestValidate(t *testing.T) {
 		}, []Problem{e("gateway.apis[0].routes[2]", "same method and path as gateway.apis[0].routes[1]")}},
 		{"fail/rate-limit", func(c *Config) { api(c).RateLimit = &RateLimit{By: "tenant"} }, []Problem{
 			e("gateway.apis[0].rate_limit.requests", "greater than zero"), e("gateway.apis[0].rate_limit.per", "greater than zero"),
-			e("gateway.apis[0].rate_limit.by", "client, api_key, user or ip"), e("gateway.apis[0].rate_limit", unsup)}},
-		{"fail/route-rate-limit", func(c *Config) { route(c).RateLimit = &RateLimit{Requests: 1, Per: Duration(time.Second), By: ByIP} }, []Problem{e("gateway.apis[0].routes[0].rate_limit", unsup)}},
+			e("gateway.apis[0].rate_limit.by", "client, api_key, user or ip")}},
+		{"ok/route-rate-limit", func(c *Config) { route(c).RateLimit = &RateLimit{Requests: 1, Per: Duration(time.Second), By: ByIP} }, nil},
+		{"fail/route-rate-limit-by", func(c *Config) {
+			route(c).RateLimit = &RateLimit{Requests: 1, Per: Duration(time.Second), By: "tenant"}
+		}, []Problem{e("gateway.apis[0].routes[0].rate_limit.by", "client, api_key, user or ip")}},
 		{"fail/sender-constraint", func(c *Config) { api(c).SenderConstraint = "token-binding" }, []Problem{e("gateway.apis[0].sender_constraint", "none, dpop or mtls"), e("gateway.apis[0].sender_constraint", unsup)}},
 		{"fail/sender-dpop", func(c *Config) { api(c).SenderConstraint = SenderDPoP }, []Problem{e("gateway.apis[0].sender_constraint", unsup)}},
 		{"fail/sender-mtls-no-ca", func(c *Config) { api(c).SenderConstraint = SenderMTLS }, []Problem{e("gateway.apis[0].sender_constraint", "client_ca_file"), e("gateway.apis[0].sender_constraint", unsup)}},
-		{"fail/response-validation", func(c *Config) { api(c).ResponseValidation = "warn" }, []Problem{e("gateway.apis[0].response_validation", "block, strip or off"), e("gateway.apis[0].response_validation", unsup)}},
-		{"fail/content-type", func(c *Config) { api(c).ContentTypes = []string{"json"} }, []Problem{e("gateway.apis[0].content_types[0]", "media type"), e("gateway.apis[0].content_types", unsup)}},
-		{"fail/openapi-missing", func(c *Config) { api(c).OpenAPI = filepath.Join(dir, "nope.yaml") }, []Problem{e("gateway.apis[0].openapi", "file not found"), e("gateway.apis[0].openapi", unsup)}},
-		{"fail/policy", func(c *Config) { api(c).Policy = "true" }, []Problem{e("gateway.apis[0].policy", unsup)}},
-		{"fail/route-policy", func(c *Config) { route(c).Policy = "true" }, []Problem{e("gateway.apis[0].routes[0].policy", unsup)}},
+		{"fail/response-validation", func(c *Config) { api(c).ResponseValidation = "warn" }, []Problem{e("gateway.apis[0].response_validation", "block, strip or off")}},
+		{"fail/response-validation-without-openapi", func(c *Config) { api(c).ResponseValidation = "strip" }, []Problem{e("gateway.apis[0].response_validation", "needs openapi")}},
+		{"ok/response-validation-off", func(c *Config) { api(c).ResponseValidation = "off" }, nil},
+		{"fail/content-type", func(c *Config) { api(c).ContentTypes = []string{"json"} }, []Problem{e("gateway.apis[0].content_types[0]", "media type")}},
+		{"ok/content-types", func(c *Config) { api(c).ContentTypes = []string{"application/json"} }, nil},
+		{"fail/openapi-missing", func(c *Config) { api(c).OpenAPI = filepath.Join(dir, "nope.yaml") }, []Problem{e("gateway.apis[0].openapi", "file not found")}},
+		{"ok/policy", func(c *Config) { api(c).Policy = "true" }, nil},
+		{"ok/route-policy", func(c *Config) { route(c).Policy = "true" }, nil},
 		{"fail/deprecated", func(c *Config) { api(c).Deprecated = &Deprecation{Sunset: "soon", Link: "docs"} }, []Problem{
-			e("gateway.apis[0].deprecated.sunset", "date"), e("gateway.apis[0].deprecated.link", "absolute"), e("gateway.apis[0].deprecated", unsup)}},
-		{"fail/deprecated-valid", func(c *Config) {
-			api(c).Deprecated = &Deprecation{Sunset: "2030-01-01", Link: "https://docs.example/x"}
-		}, []Problem{e("gateway.apis[0].deprecated", unsup)}},
-		{"fail/disabled", func(c *Config) { api(c).Disabled = true }, []Problem{e("gateway.apis[0].disabled", unsup)}},
-		{"fail/max-body-api", func(c *Config) { api(c).MaxBody = 10 }, []Problem{e("gateway.apis[0].max_body", unsup)}},
-		{"fail/cors-origin-path", func(c *Config) { api(c).CORS = &CORS{AllowOrigins: []string{"https://a.example/"}} }, []Problem{e("gateway.apis[0].cors.allow_origins[0]", "exact origin"), e("gateway.apis[0].cors", unsup)}},
-		{"fail/cors-origin-wildcard-host", func(c *Config) { api(c).CORS = &CORS{AllowOrigins: []string{"https://*.example"}} }, []Problem{e("gateway.apis[0].cors.allow_origins[0]", "exact origin"), e("gateway.apis[0].cors", unsup)}},
-		{"fail/cors-star-credentials", func(c *Config) { api(c).CORS = &CORS{AllowOrigins: []string{"*"}, AllowCredentials: true} }, []Problem{e("gateway.apis[0].cors.allow_origins[0]", "allow_credentials"), e("gateway.apis[0].cors", unsup)}},
-		{"fail/cors-valid", func(c *Config) {
+			e("gateway.apis[0].deprecated.sunset", "date"), e("gateway.apis[0].deprecated.link", "absolute")}},
+		{"ok/deprecated", func(c *Config) {
+			api(c).Deprecated = &Deprecation{Since: "2029-06-01", Sunset: "2030-01-01", Link: "https://docs.example/x"}
+		}, nil},
+		{"fail/deprecated-since", func(c *Config) {
+			api(c).Deprecated = &Deprecation{Since: "June", Sunset: "2030-01-01"}
+		}, []Problem{e("gateway.apis[0].deprecated.since", "date")}},
+		{"fail/deprecated-sunset-before-since", func(c *Config) {
+			api(c).Deprecated = &Deprecation{Since: "2030-01-02", Sunset: "Tue, 01 Jan 2030 00:00:00 GMT"}
+		}, []Problem{e("gateway.apis[0].deprecated.sunset", "earlier than deprecated.since")}},
+		{"ok/disabled", func(c *Config) { api(c).Disabled = true }, nil},
+		{"ok/max-body-api", func(c *Config) { api(c).MaxBody = 10 }, nil},
+		{"fail/upstream-timeout", func(c *Config) { api(c).UpstreamTimeout = -1 }, []Problem{e("gateway.apis[0].upstream_timeout", "negative")}},
+		{"ok/upstream-timeout", func(c *Config) { api(c).UpstreamTimeout = Duration(5 * time.Second) }, nil},
+		{"fail/cors-origin-path", func(c *Config) { api(c).CORS = &CORS{AllowOrigins: []string{"https://a.example/"}} }, []Problem{e("gateway.apis[0].cors.allow_origins[0]", "exact origin")}},
+		{"fail/cors-origin-wildcard-host", func(c *Config) { api(c).CORS = &CORS{AllowOrigins: []string{"https://*.example"}} }, []Problem{e("gateway.apis[0].cors.allow_origins[0]", "exact origin")}},
+		{"fail/cors-star-credentials", func(c *Config) { api(c).CORS = &CORS{AllowOrigins: []string{"*"}, AllowCredentials: true} }, []Problem{e("gateway.apis[0].cors.allow_origins[0]", "allow_credentials")}},
+		{"fail/cors-no-origin", func(c *Config) { api(c).CORS = &CORS{} }, []Problem{e("gateway.apis[0].cors.allow_origins", "at least one")}},
+		{"ok/cors", func(c *Config) {
 			api(c).CORS = &CORS{AllowOrigins: []string{"https://a.example:8443", "http://localhost:3000"}, AllowMethods: []string{"GET"}, AllowHeaders: []string{"Content-Type"}}
-		}, []Problem{e("gateway.apis[0].cors", unsup)}},
-		{"fail/allow-ips", func(c *Config) { api(c).AllowIPs = []string{"10.0.0.0/8", "::1", "10.0.0.300"} }, []Problem{e("gateway.apis[0].allow_ips[2]", "IP address or a CIDR"), e("gateway.apis[0].allow_ips", unsup)}},
-		{"fail/deny-ips", func(c *Config) { api(c).DenyIPs = []string{"192.0.2.0/24"} }, []Problem{e("gateway.apis[0].deny_ips", unsup)}},
-		{"fail/trusted-proxies", func(c *Config) { c.Gateway.TrustedProxies = []string{"10.0.0.0/33"} }, []Problem{e("gateway.trusted_proxies[0]", "IP address or a CIDR"), e("gateway.trusted_proxies", unsup)}},
+		}, nil},
+		{"fail/allow-ips", func(c *Config) { api(c).AllowIPs = []string{"10.0.0.0/8", "::1", "10.0.0.300"} }, []Problem{e("gateway.apis[0].allow_ips[2]", "IP address or a CIDR")}},
+		{"ok/deny-ips", func(c *Config) { api(c).DenyIPs = []string{"192.0.2.0/24"} }, nil},
+		{"fail/trusted-proxies", func(c *Config) { c.Gateway.TrustedProxies = []string{"10.0.0.0/33"} }, []Problem{e("gateway.trusted_proxies[0]", "IP address or a CIDR")}},
+		{"ok/trusted-proxies", func(c *Config) { c.Gateway.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.1"} }, nil},
 		{"fail/opaque", func(c *Config) { c.AuthorizationServer.AccessToken.Format = FormatOpaque }, []Problem{e("authorization_server.access_token.format", unsup)}},
 		{"fail/audit-retention", func(c *Config) { c.Audit.Retention = Duration(4379 * time.Hour) }, []Problem{e("audit.retention", "at least 4380h")}},
 		{"ok/audit-retention-min", func(c *Config) { c.Audit.Retention = Duration(4380 * time.Hour) }, nil},
@@ -260,7 +276,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c.Gateway.APIs[0].CORS = &CORS{}
 	err := c.Validate()
 	want := []string{"data_dir", "authorization_server.access_token.ttl", "gateway.apis[0].upstream",
-		"gateway.apis[0].routes[0].methods[0]", "audit.retention", "gateway.apis[0].cors"}
+		"gateway.apis[0].routes[0].methods[0]", "audit.retention", "gateway.apis[0].cors.allow_origins"}
 	got := derefAll(problems(t, err))
 	if len(got) != len(want) {
 		t.Errorf("Validate() = %d problems, want %d:\n%v", len(got), len(want), err)

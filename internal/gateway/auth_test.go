@@ -54,17 +54,17 @@ func TestAuth(t *testing.T) {
 		{name: "fail/other-scheme", method: "GET", path: "/orders/1", header: http.Header{"Authorization": {"ApiKey abc"}},
 			status: 401, challenge: `Bearer realm="rempart"`, reason: "unsupported_scheme"},
 		{name: "fail/token-in-query", method: "GET", path: "/orders/1?access_token=" + read,
-			status: 400, challenge: `Bearer realm="rempart", error="invalid_request"`, reason: "token_in_query"},
+			status: 400, reason: "credential_in_query"},
 		{name: "fail/token-in-query-with-header", method: "GET", path: "/orders/1?a=1&access_token=" + read,
-			header: bearer(read), status: 400, challenge: `Bearer realm="rempart", error="invalid_request"`, reason: "token_in_query"},
+			header: bearer(read), status: 400, reason: "credential_in_query"},
 		{name: "fail/token-in-query-encoded-key", method: "GET", path: "/orders/1?access%5Ftoken=x",
-			header: bearer(read), status: 400, challenge: `Bearer realm="rempart", error="invalid_request"`, reason: "token_in_query"},
+			header: bearer(read), status: 400, reason: "credential_in_query"},
 		{name: "fail/token-in-query-semicolon", method: "GET", path: "/orders/1?a=1;access_token=x",
-			header: bearer(read), status: 400, challenge: `Bearer realm="rempart", error="invalid_request"`, reason: "token_in_query"},
+			header: bearer(read), status: 400, reason: "credential_in_query"},
 		{name: "fail/token-in-query-public-api", method: "GET", path: "/pub/x?access_token=x",
-			status: 400, challenge: `Bearer realm="rempart", error="invalid_request"`, reason: "token_in_query"},
+			status: 400, reason: "credential_in_query"},
 		{name: "fail/token-in-form-body", method: "POST", path: "/orders",
-			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+			header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Authorization": {"Bearer " + write}},
 			body:   "a=1&access_token=" + write,
 			status: 400, challenge: `Bearer realm="rempart", error="invalid_request"`, reason: "token_in_body"},
 		{name: "fail/two-authorization-headers", method: "GET", path: "/orders/1",
@@ -276,14 +276,14 @@ func TestHasParam(t *testing.T) {
 	}
 }
 
-// TestFormBodyTooLarge checks the bounded read of a form body.
+// TestFormBodyTooLarge checks the bounded read of a body (max_body).
 func TestFormBodyTooLarge(t *testing.T) {
 	f := newFixture(t)
 	g, err := New(authConfig(t, f), f.deps())
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "/orders", strings.NewReader("a="+strings.Repeat("x", formBodyLimit)))
+	req := httptest.NewRequest("POST", "/orders", strings.NewReader("a="+strings.Repeat("x", DefaultMaxBody)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "Bearer "+f.token(t, f.claims("orders:write", "orders")))
 	rec := httptest.NewRecorder()

@@ -1,9 +1,15 @@
 package gateway
 
 import (
+	"bufio"
 	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // pathCases is the PATH-NORMALISATION TABLE; want "" means refused.
@@ -68,6 +74,36 @@ var pathCases = []struct {
 	{"fail/invalid-utf8", "/orders/%ff", ""},
 	{"fail/double-encoded-dot", "/orders/%252e%252e", ""},
 	{"fail/double-encoded-via-decoding", "/orders/%25%32%65", ""},
+
+	// Published gateway and proxy path-confusion bugs: each row is the
+	// attack's path; the gateway either refuses it or routes and forwards
+	// the one canonical path it resolves to (never one spelling to the
+	// router and another to the upstream).
+	{"ok/CVE-2019-9901-envoy-dotdot-resolved-before-routing", "/public/../admin", "/admin"},
+	{"ok/CVE-2021-29492-envoy-istio-double-slash-merged", "//admin", "/admin"},
+	{"fail/CVE-2021-29492-envoy-escaped-slash", "/public%2F..%2Fadmin", ""},
+	{"fail/CVE-2021-29492-envoy-escaped-backslash", "/public%5C..%5Cadmin", ""},
+	{"fail/CVE-2007-0450-tomcat-encoded-slash", "/examples%2Fservlets", ""},
+	{"fail/CVE-2021-41773-apache-dot-encoded-dot", "/cgi-bin/.%2e/.%2e/etc/passwd", ""},
+	{"fail/CVE-2021-41773-apache-encoded-dots", "/icons/%2e%2e/%2e%2e/etc/passwd", ""},
+	{"fail/CVE-2021-42013-apache-double-encoded-dots", "/cgi-bin/%%32%65%%32%65/etc/passwd", ""},
+	{"fail/CVE-2021-42013-apache-half-double-encoded", "/cgi-bin/.%%32%65/etc/passwd", ""},
+	{"fail/CVE-2008-2938-tomcat-overlong-utf8-dot", "/%c0%ae%c0%ae/etc/passwd", ""},
+	{"fail/MS00-078-iis-overlong-utf8-slash", "/scripts/..%c0%af../winnt/system32", ""},
+	{"fail/CVE-2020-1957-shiro-dotdot-semicolon", "/xxx/..;/admin/", ""},
+	{"fail/CVE-2020-13933-shiro-encoded-semicolon", "/admin/%3bpage", ""},
+	{"fail/CVE-2020-11989-shiro-double-encoded-slash", "/admin/a%25%32%66a", ""},
+	{"fail/tomcat-dot-semicolon-segment", "/api/.;/admin", ""},
+	{"fail/spring-matrix-variable-traversal", "/api;x=1/../admin", ""},
+	{"fail/api-encoded-slash-traversal", "/api/v1/..%2f..%2fadmin", ""},
+	{"fail/double-encoded-dot-segment-kong-traefik-style", "/api/%252e%252e/admin", ""},
+	{"fail/double-encoded-slash", "/api/v1%252fadmin", ""},
+	{"fail/null-byte-truncation", "/api/file.json%00.html", ""},
+	{"fail/encoded-cr-lf-header-injection", "/api/x%0d%0aSet-Cookie:a=b", ""},
+	{"fail/unicode-fullwidth-dot-invalid-utf8", "/api/%ef%bc", ""},
+	{"ok/nginx-alias-traversal-literal-segment", "/static../etc/passwd", "/static../etc/passwd"},
+	{"ok/fullwidth-solidus-is-not-a-slash", "/api/%ef%bc%8fadmin", "/api/%EF%BC%8Fadmin"},
+
 	{"fail/relative", "orders", ""},
 	{"fail/empty", "", ""},
 	{"fail/asterisk", "*", ""},
@@ -172,4 +208,78 @@ func checkCanonical(t *testing.T, in, got string) {
 			t.Fatalf("%q → %q: raw byte %q", in, got, c)
 		}
 	}
+}
+
+// TestPathTableThroughHTTP sends every row of the path table to a real
+// gateway with a public API at the root and an OAuth API at /admin: a
+// refused path is 400 and reaches nothing; an accepted one is routed by
+// its canonical form (so "/public/../admin" needs a token) and the public
+// upstream receives exactly that canonical path.
+func TestPathTableThroughHTTP(t *testing.T) {
+	f := newFixture(t)
+	_, srv := f.serve(t, Config{APIs: []API{
+		{Name: "root", PathPrefix: "/", Upstream: f.up.url(t, ""), Auth: AuthPublic},
+		{Name: "admin", PathPrefix: "/admin", Upstream: f.up.url(t, ""), Auth: AuthOAuth2},
+	}}, f.deps(), false)
+	for _, tc := range pathCases {
+		if tc.in == "" || tc.in[0] != '/' || len(tc.in) > 1024 || strings.ContainsAny(tc.in, " \x00\x01\x7f\"{}") || !utf8ValidASCII(tc.in) {
+			continue // not sendable as a request line by net/http
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := sendRaw(t, srv, "GET "+tc.in+" HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+			got, hits := f.up.received()
+			switch {
+			case tc.want == "" && res.Header.Get("Content-Type") == "text/plain; charset=utf-8":
+				// Go's server refused the request line itself (invalid escapes).
+				if res.StatusCode != http.StatusBadRequest || hits != 0 {
+					t.Errorf("status %d, hits %d; want 400, 0", res.StatusCode, hits)
+				}
+			case tc.want == "":
+				checkProblem(t, res, body, http.StatusBadRequest)
+				if hits != 0 {
+					t.Errorf("a refused path reached the upstream")
+				}
+			case underPrefix(tc.want, "/admin"):
+				checkProblem(t, res, body, http.StatusUnauthorized)
+			default:
+				if res.StatusCode != 200 || hits != 1 || got.URL.EscapedPath() != tc.want {
+					t.Errorf("status %d, hits %d, upstream path %q; want 200, 1, %q", res.StatusCode, hits, got.URL.EscapedPath(), tc.want)
+				}
+			}
+		})
+	}
+}
+
+// sendRaw writes raw bytes on a new connection to srv and reads one
+// response: the request line reaches the gateway exactly as written.
+func sendRaw(t testing.TB, srv *httptest.Server, raw string) (*http.Response, []byte) {
+	t.Helper()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, b
+}
+
+func utf8ValidASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

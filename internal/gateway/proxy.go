@@ -11,21 +11,22 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rempart/rempart/internal/validate"
 	"github.com/rempart/rempart/internal/web"
 )
 
 // Upstream transport limits.
 const (
-	dialTimeout           = 5 * time.Second
-	responseHeaderTimeout = 30 * time.Second
-	maxIdleConnsPerHost   = 256
+	dialTimeout         = 5 * time.Second
+	maxIdleConnsPerHost = 256
 )
 
 // newTransport returns the transport used when Deps.Transport is nil: no
 // proxy from the environment (an upstream is reached directly, never through
-// whatever HTTP_PROXY says), bounded dial and response-header waits, a large
-// idle pool, and HTTP/2 only towards https upstreams.
-func newTransport(t *table) *http.Transport {
+// whatever HTTP_PROXY says), bounded dial and response-header waits
+// (headerTimeout: 504 beyond), a large idle pool, and HTTP/2 only towards
+// https upstreams.
+func newTransport(t *table, headerTimeout time.Duration) *http.Transport {
 	anyTLS := false
 	for _, a := range t.apis {
 		anyTLS = anyTLS || a.upstream.Scheme == "https"
@@ -38,20 +39,12 @@ func newTransport(t *table) *http.Transport {
 		MaxIdleConnsPerHost:   maxIdleConnsPerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: responseHeaderTimeout,
+		ResponseHeaderTimeout: headerTimeout,
 		ExpectContinueTimeout: time.Second,
 	}
 }
 
-// proxyState is what the pipeline hands to Rewrite and ModifyResponse for
-// one request.
-type proxyState struct {
-	route     *route
-	path      string // canonical escaped path for the upstream (prefix stripped if asked)
-	identity  string // Rempart-Identity; "" on public routes
-	requestID string
-}
-
+// stateKey is the request-context key of the *exchange the proxy stages read.
 type stateKey struct{}
 
 func (g *Gateway) newProxy(rt http.RoundTripper) *httputil.ReverseProxy {
@@ -87,43 +80,48 @@ func (bp *bufferPool) Put(b []byte) {
 }
 
 // forward proxies r to the route's upstream.
-func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, rt *route, path, identity string) {
-	if rt.api.stripPrefix {
-		path = path[len(rt.api.prefix):]
-		if path == "" {
-			path = "/"
-		}
-	}
-	st := &proxyState{route: rt, path: path, identity: identity, requestID: web.RequestID(r.Context())}
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, x *exchange) {
 	// The response's own security headers live in w (web.Observe sets them;
 	// set here too when it did not); the upstream's copies are dropped in
 	// cleanResponse so none is sent twice.
 	if h := w.Header(); h.Get("X-Content-Type-Options") == "" || (g.https && h.Get("Strict-Transport-Security") == "") {
 		web.SetSecurityHeaders(h, g.https)
 	}
-	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	g.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, x)))
 }
 
 // rewrite builds the upstream request. ReverseProxy has already removed the
 // hop-by-hop headers (RFC 9110 §7.6.1, including Proxy-Authorization) and
 // Forwarded/X-Forwarded-For/-Host/-Proto.
 func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
-	st := pr.In.Context().Value(stateKey{}).(*proxyState)
+	x := pr.In.Context().Value(stateKey{}).(*exchange)
+	a := x.route.api
 	out := pr.Out
 	for k := range out.Header {
 		if strippedRequestHeader(k) {
 			delete(out.Header, k)
 		}
 	}
-	out.URL.RawPath = st.path
-	out.URL.Path = unescapePath(st.path)
-	pr.SetURL(st.route.api.upstream) // joins the upstream's base path; Host becomes the upstream's
-	pr.SetXForwarded()
-	if st.requestID != "" {
-		out.Header.Set("X-Request-ID", st.requestID)
+	path := x.path
+	if a.stripPrefix {
+		if path = path[len(a.prefix):]; path == "" {
+			path = "/"
+		}
 	}
-	if st.identity != "" {
-		out.Header.Set("Rempart-Identity", st.identity)
+	out.URL.RawPath = path
+	out.URL.Path = unescapePath(path)
+	pr.SetURL(a.upstream) // joins the upstream's base path; Host becomes the upstream's
+	pr.SetXForwarded()
+	if id := web.RequestID(pr.In.Context()); id != "" {
+		out.Header.Set("X-Request-ID", id)
+	}
+	if x.identity != "" {
+		out.Header.Set("Rempart-Identity", x.identity)
+	}
+	if a.validateResp {
+		// A compressed answer could not be validated: let the transport
+		// negotiate (and transparently decode) gzip itself.
+		out.Header.Del("Accept-Encoding")
 	}
 }
 
@@ -175,13 +173,20 @@ func unescapePath(p string) string {
 }
 
 // upstreamError answers a failed upstream exchange with a generic 502, or
-// 504 on a timeout (R19: no upstream name, address or error text). The
-// detail is logged under the request id.
+// 504 on a timeout (R19: no upstream name, address or error text): no
+// answer, an answer over max_response_body, or one that response
+// validation refuses. The detail is logged under the request id.
 func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
 	status, reason := http.StatusBadGateway, "upstream_error"
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+	var ve *validate.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		status, reason = http.StatusGatewayTimeout, "upstream_timeout"
+	case errors.Is(err, errResponseTooLarge):
+		reason = "upstream_too_large"
+	case errors.As(err, &ve):
+		reason = "upstream_invalid"
 	}
 	quiet := errors.Is(err, context.Canceled) && r.Context().Err() != nil
 	if quiet {

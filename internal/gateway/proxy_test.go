@@ -302,11 +302,11 @@ func headerLines(h http.Header) []string {
 
 func TestDefaultTransport(t *testing.T) {
 	f := newFixture(t)
-	tb, err := compile([]API{{Name: "a", PathPrefix: "/a", Upstream: f.up.url(t, ""), Auth: AuthPublic}})
+	tb, err := compile(Config{APIs: []API{{Name: "a", PathPrefix: "/a", Upstream: f.up.url(t, ""), Auth: AuthPublic}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := newTransport(tb)
+	tr := newTransport(tb, DefaultUpstreamTimeout)
 	if tr.Proxy != nil {
 		t.Errorf("transport uses a proxy from the environment")
 	}

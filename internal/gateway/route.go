@@ -7,21 +7,28 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/rempart/rempart/internal/hygiene"
+	"github.com/rempart/rempart/internal/policy"
+	"github.com/rempart/rempart/internal/validate"
 )
 
 // Auth modes of an API or route.
 const (
-	AuthOAuth2 = "oauth2" // RFC 6750 bearer access token (JWT, RFC 9068)
-	AuthPublic = "public" // no credential
-	AuthAPIKey = "api_key"
+	AuthOAuth2 = "oauth2"  // RFC 6750 bearer access token (JWT, RFC 9068)
+	AuthPublic = "public"  // no credential
+	AuthAPIKey = "api_key" // an API key (A1) naming the API
 )
 
 // table is the compiled route table: immutable after New.
 type table struct {
-	apis []*api // sorted by prefix length, longest first
+	apis    []*api // sorted by prefix length, longest first
+	limited bool   // some API or route has a rate limit
 }
 
-// api is one compiled API.
+// api is one compiled API: its routes and the stages it uses. A stage the
+// API does not use is nil (or false) and costs one comparison per request.
 type api struct {
 	index       int // position in Config.APIs: index of per-API caches
 	name        string
@@ -30,16 +37,30 @@ type api struct {
 	stripPrefix bool
 	all         *route   // the route serving every path when routes is nil
 	routes      []*route // most specific first; nil = every path under prefix
+
+	disabled        bool                // 410 Gone (A9)
+	ipFilter        *hygiene.IPFilter   // nil: every address
+	cors            *corsPolicy         // nil: no CORS
+	deprecation     []headerField       // Deprecation, Sunset, Link (RFC 9745, RFC 8594)
+	validator       *validate.Validator // media types, OpenAPI, JSON limits
+	validateAlways  bool                // validate bodiless requests too (OpenAPI or content_types)
+	validateResp    bool                // response_validation block or strip
+	policy          *policy.Program     // nil: none
+	maxBody         int64
+	upstreamTimeout time.Duration // 0: the transport's
 }
 
 // route is one compiled route: what a matched request needs.
 type route struct {
 	api       *api
-	methods   []string  // sorted; nil for api.all (any method)
-	segs      []segment // path template below the root
-	auth      string    // AuthOAuth2 or AuthPublic
-	scopes    []string  // required scopes (all of them)
-	challenge string    // WWW-Authenticate for insufficient_scope (RFC 6750 §3.1)
+	index     int             // position in API.Routes; -1 for api.all
+	methods   []string        // sorted; nil for api.all (any method)
+	segs      []segment       // path template below the root
+	auth      string          // AuthOAuth2, AuthAPIKey or AuthPublic
+	scopes    []string        // required scopes (all of them)
+	challenge string          // WWW-Authenticate for insufficient_scope (RFC 6750 §3.1)
+	limit     *limitRule      // the route's, else the API's; nil: unlimited
+	policy    *policy.Program // the route's own, in addition to the API's
 }
 
 // segment is one template segment: a literal or a {name} parameter.
@@ -57,19 +78,23 @@ var (
 	errNoMethod = errors.New("gateway: method not allowed")
 )
 
-// compile validates cfg's APIs and builds the route table, reporting every
-// problem it finds.
-func compile(apis []API) (*table, error) {
+// compile validates cfg's APIs and builds the route table and each API's
+// stages, reporting every problem it finds.
+func compile(cfg Config) (*table, error) {
 	t := &table{}
 	var errs []error
 	names := map[string]bool{}
 	prefixes := map[string]string{}
-	for i, a := range apis {
+	for i, a := range cfg.APIs {
 		ca, err := compileAPI(i, a)
+		if err == nil {
+			err = compileStages(ca, a, cfg)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("api %d (%q): %w", i, a.Name, err))
 			continue
 		}
+		t.limited = t.limited || ca.all.limit != nil || slices.ContainsFunc(ca.routes, func(r *route) bool { return r.limit != nil })
 		if names[ca.name] {
 			errs = append(errs, fmt.Errorf("api %d: duplicate name %q", i, a.Name))
 		}
@@ -109,7 +134,7 @@ func compileAPI(index int, a API) (*api, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if auth == AuthPublic && len(a.Scopes) > 0 {
+	if auth != AuthOAuth2 && len(a.Scopes) > 0 {
 		errs = append(errs, errors.New("scopes need auth oauth2"))
 	}
 	if err := checkScopes(a.Scopes); err != nil {
@@ -120,12 +145,14 @@ func compileAPI(index int, a API) (*api, error) {
 	}
 	ca := &api{index: index, name: a.Name, prefix: prefix, upstream: a.Upstream, stripPrefix: a.StripPrefix}
 	ca.all = newRoute(ca, nil, nil, auth, a.Scopes)
+	ca.all.index = -1
 	for j, r := range a.Routes {
 		cr, err := compileRoute(ca, auth, a.Scopes, r)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("route %d (%q): %w", j, r.Path, err))
 			continue
 		}
+		cr.index = j
 		for _, other := range ca.routes {
 			if sameTemplate(other.segs, cr.segs) && overlaps(other.methods, cr.methods) {
 				errs = append(errs, fmt.Errorf("route %d (%q): duplicates an earlier route", j, r.Path))
@@ -176,10 +203,10 @@ func compileRoute(a *api, apiAuth string, apiScopes []string, r Route) (*route, 
 	if err := checkScopes(r.Scopes); err != nil {
 		errs = append(errs, err)
 	}
-	if auth == AuthPublic && len(r.Scopes) > 0 {
+	if auth != AuthOAuth2 && len(r.Scopes) > 0 {
 		errs = append(errs, errors.New("scopes need auth oauth2"))
 	}
-	if auth == AuthPublic {
+	if auth != AuthOAuth2 {
 		scopes = nil
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -196,18 +223,15 @@ func newRoute(a *api, methods []string, segs []segment, auth string, scopes []st
 	return r
 }
 
-// checkAuth validates an auth mode. api_key is not implemented yet and is
-// refused rather than silently served without a credential.
+// checkAuth validates an auth mode.
 func checkAuth(s string) (string, error) {
 	switch s {
-	case AuthOAuth2, AuthPublic:
+	case AuthOAuth2, AuthAPIKey, AuthPublic:
 		return s, nil
-	case AuthAPIKey:
-		return "", errors.New(`auth "api_key" is not supported yet`)
 	case "":
-		return "", errors.New(`auth is required ("oauth2" or "public")`)
+		return "", errors.New(`auth is required ("oauth2", "api_key" or "public")`)
 	}
-	return "", fmt.Errorf("auth %q: want \"oauth2\" or \"public\"", s)
+	return "", fmt.Errorf("auth %q: want \"oauth2\", \"api_key\" or \"public\"", s)
 }
 
 // checkScopes refuses scope tokens that RFC 6749 §3.3 does not allow (they

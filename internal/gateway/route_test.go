@@ -157,12 +157,12 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		mod  func(*Config)
 		want string // substring of the error
 	}{
-		{"fail/api-key-auth", func(c *Config) { c.APIs[0].Auth = AuthAPIKey }, `"api_key" is not supported yet`},
+		{"fail/api-key-without-authenticator", func(c *Config) { c.APIs[0].Auth = AuthAPIKey }, "API-key authenticator"},
 		{"fail/unknown-auth", func(c *Config) { c.APIs[0].Auth = "basic" }, `auth "basic"`},
 		{"fail/missing-auth", func(c *Config) { c.APIs[0].Auth = "" }, "auth is required"},
-		{"fail/route-api-key-auth", func(c *Config) {
+		{"fail/route-api-key-without-authenticator", func(c *Config) {
 			c.APIs[0].Routes = []Route{{Methods: []string{"GET"}, Path: "/a", Auth: AuthAPIKey}}
-		}, `"api_key" is not supported yet`},
+		}, "API-key authenticator"},
 		{"fail/no-name", func(c *Config) { c.APIs[0].Name = "" }, "name"},
 		{"fail/duplicate-name", func(c *Config) {
 			b := okAPI()
