@@ -8,7 +8,6 @@ import (
 
 	"github.com/rempart/rempart/internal/config"
 	"github.com/rempart/rempart/internal/metrics"
-	"github.com/rempart/rempart/internal/ratelimit"
 )
 
 // TestOrdersExample keeps examples/orders true: its configuration loads and
@@ -28,7 +27,8 @@ func TestOrdersExample(t *testing.T) {
 	if probs := GatewayProblems(cfg); len(probs) > 0 {
 		t.Fatalf("%s: %v", path, probs)
 	}
-	a := &App{log: slog.New(slog.DiscardHandler), metrics: metrics.New(), limiter: &ratelimit.Local{}, res: &Resources{}}
+	a := &App{log: slog.New(slog.DiscardHandler), metrics: metrics.New(), res: &Resources{}}
+	a.buildShared(cfg) // the limiter and jail every role shares
 	h, err := a.buildGateway(cfg)
 	if err != nil {
 		t.Fatalf("buildGateway: %v", err)
