@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/rempart/rempart/internal/admin"
+	"github.com/rempart/rempart/internal/authserver"
 	"github.com/rempart/rempart/internal/config"
 	"github.com/rempart/rempart/internal/hygiene"
 	"github.com/rempart/rempart/internal/jail"
 	"github.com/rempart/rempart/internal/keys"
 	"github.com/rempart/rempart/internal/metrics"
 	"github.com/rempart/rempart/internal/ratelimit"
+	"github.com/rempart/rempart/internal/users"
 	"github.com/rempart/rempart/internal/web"
 )
 
@@ -43,6 +45,10 @@ type App struct {
 	metrics *metrics.Metrics
 	limiter *ratelimit.Local // rate-limit buckets of every role; outlive reloads
 	jail    *jail.Jail       // failures and bans of every role; outlive reloads (R3)
+
+	users    *users.Directory           // the built-in user directory
+	denyList *authserver.DenyList       // revoked jtis, polled from the store (D1)
+	opaque   *authserver.OpaqueVerifier // opaque access tokens (A3)
 
 	listeners []*listener
 
@@ -93,6 +99,9 @@ func (a *App) build(ctx context.Context, cfg *config.Config) error {
 	}
 	a.keys = km
 	a.buildShared(cfg)
+	if err := a.buildTokenState(ctx, cfg); err != nil {
+		return err
+	}
 
 	hs, err := a.buildHandlers(cfg)
 	if err != nil {
@@ -113,6 +122,7 @@ func (a *App) build(ctx context.Context, cfg *config.Config) error {
 			Checks: []admin.Check{
 				{Name: "store", Fn: a.res.Store.Ping},
 				{Name: "keys", Fn: func(context.Context) error { return a.keys.Ready() }},
+				{Name: "revocations", Fn: func(context.Context) error { return a.denyList.Ready() }},
 			},
 			Metrics: a.metrics,
 			Log:     a.log,
@@ -226,6 +236,20 @@ func (a *App) Start(ctx context.Context) error {
 		defer a.wg.Done()
 		a.keys.Run(ctx, keyRefreshInterval)
 	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.denyList.Run(ctx, authserver.DefaultDenyListPoll)
+	}()
+	if a.cfg.Load().AuthorizationServer != nil {
+		// T3: expired and revoked grants are purged continuously.
+		p := authserver.NewPurger(a.res.Store, a.metrics, time.Now, a.log)
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			p.Run(ctx, authserver.DefaultPurgeEvery)
+		}()
+	}
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/rempart/rempart/internal/certs"
 	"github.com/rempart/rempart/internal/config"
 	"github.com/rempart/rempart/internal/gateway"
+	"github.com/rempart/rempart/internal/ratelimit"
 	"github.com/rempart/rempart/internal/token"
 )
 
@@ -48,16 +49,28 @@ func (a *App) buildAuthServer(cfg *config.Config) (http.Handler, error) {
 		}
 	}
 	srv, err := authserver.New(authserver.Config{
-		Issuer:         as.Issuer,
-		AccessTokenTTL: as.AccessToken.TTL.Std(),
-		APIs:           apis,
+		Issuer:            as.Issuer,
+		AccessTokenTTL:    as.AccessToken.TTL.Std(),
+		AccessTokenFormat: as.AccessToken.Format,
+		RefreshTokenTTL:   as.RefreshToken.TTL.Std(),
+		RequireMFA:        as.RequireMFA,
+		LoginRateLimit:    ratelimit.Limit{Requests: as.LoginRateLimit.Requests, Per: as.LoginRateLimit.Per.Std()},
+		APIs:              apis,
 	}, authserver.Deps{
-		Clients: a.res.Store,
-		Keys:    a.keys,
-		Hasher:  a.res.Vault,
-		Metrics: a.metrics,
-		Log:     a.log.With("role", RoleAuthorizationServer),
-		Now:     time.Now,
+		Clients:  a.res.Store,
+		Keys:     a.keys,
+		Hasher:   a.res.Vault,
+		Metrics:  a.metrics,
+		Log:      a.log.With("role", RoleAuthorizationServer),
+		Now:      time.Now,
+		Tokens:   a.res.Store,
+		Users:    a.users,
+		Jail:     a.jail,
+		Accounts: a.users,
+		Codes:    a.res.Store,
+		Sessions: a.res.Store,
+		Consents: a.res.Store,
+		Limiter:  a.limiter,
 	})
 	if err != nil {
 		return nil, err
@@ -71,14 +84,18 @@ func (a *App) buildGateway(cfg *config.Config) (http.Handler, error) {
 		return nil, err
 	}
 	g, err := gateway.New(gc, gateway.Deps{
-		Verifier: &token.Verifier{Issuer: gc.Issuer, Keys: a.keys, Leeway: verifyLeeway, Now: time.Now},
-		Keys:     a.keys,
-		APIKeys:  apikey.NewAuthenticator(a.res.Store, a.res.Vault, apikey.MaxCacheTTL, time.Now, 0),
-		Jail:     a.jail,
-		Limiter:  a.limiter, // shared: buckets outlive reloads (R11)
-		Metrics:  a.metrics,
-		Log:      a.log.With("role", RoleGateway),
-		Now:      time.Now,
+		Verifier: accessVerifier{
+			jwt:    &token.Verifier{Issuer: gc.Issuer, Keys: a.keys, Leeway: verifyLeeway, Now: time.Now},
+			opaque: a.opaque,
+		},
+		Revoked: a.denyList.Revoked, // D1: checked on every request, cached or not
+		Keys:    a.keys,
+		APIKeys: apikey.NewAuthenticator(a.res.Store, a.res.Vault, apikey.MaxCacheTTL, time.Now, 0),
+		Jail:    a.jail,
+		Limiter: a.limiter, // shared: buckets outlive reloads (R11)
+		Metrics: a.metrics,
+		Log:     a.log.With("role", RoleGateway),
+		Now:     time.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -42,6 +42,14 @@ type Client struct {
 	PrevSecretExpires time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+
+	// JWKS is the client's JWK set (RFC 7517 §5), public keys only, for
+	// private_key_jwt (RFC 7523 §2.2); nil for other methods.
+	JWKS []byte
+
+	// RequireMFA makes every browser login for this client need a second
+	// factor (A8; `client create --require-mfa`).
+	RequireMFA bool
 }
 
 // ClientStore is the client storage the authorization server and the CLI need.

@@ -24,6 +24,9 @@ type clientCredentials struct {
 	method string // AuthSecretBasic, AuthSecretPost, AuthPrivateKeyJWT; "" when none
 	id     string
 	secret string
+
+	assertionType string // client_assertion_type (RFC 7521 §4.2)
+	assertion     string // client_assertion: a JWT (RFC 7523 §2.2); never logged
 }
 
 // Internal causes of client authentication failures (logged, never sent).
@@ -48,7 +51,8 @@ func extractClientCredentials(authorization string, form url.Values) (clientCred
 			return clientCredentials{}, oauth.InvalidRequest("use one client authentication method").
 				WithErr(errors.New("several client authentication methods"))
 		}
-		return clientCredentials{method: AuthPrivateKeyJWT, id: bodyID}, nil
+		return clientCredentials{method: AuthPrivateKeyJWT, id: bodyID,
+			assertionType: form.Get("client_assertion_type"), assertion: form.Get("client_assertion")}, nil
 	}
 	if authorization == "" {
 		if bodySecret != "" {
@@ -93,6 +97,8 @@ func extractClientCredentials(authorization string, form url.Values) (clientCred
 func (s *Server) authenticateClient(ctx context.Context, cr clientCredentials) (Client, error) {
 	switch cr.method {
 	case AuthSecretBasic, AuthSecretPost:
+	case AuthPrivateKeyJWT:
+		return s.authenticateAssertion(ctx, cr)
 	case "":
 		return Client{}, oauth.InvalidClient("").WithErr(errNoClientAuth)
 	default:

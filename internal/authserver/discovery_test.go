@@ -66,8 +66,16 @@ func TestDiscovery(t *testing.T) {
 					"jwks_uri":                              e.issuer + "/jwks",
 					"scopes_supported":                      []string{"billing:read", "orders:read", "orders:write"},
 					"response_types_supported":              []string(nil),
-					"grant_types_supported":                 []string{"client_credentials"},
-					"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+					"grant_types_supported":                 []string{"client_credentials", "refresh_token"},
+					"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+					// Token lifecycle: introspection (RFC 7662), revocation (RFC 7009), private_key_jwt.
+					"token_endpoint_auth_signing_alg_values_supported":         []string{"ES256", "PS256", "RS256"},
+					"introspection_endpoint":                                   e.issuer + "/introspect",
+					"introspection_endpoint_auth_methods_supported":            []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+					"introspection_endpoint_auth_signing_alg_values_supported": []string{"ES256", "PS256", "RS256"},
+					"revocation_endpoint":                                      e.issuer + "/revoke",
+					"revocation_endpoint_auth_methods_supported":               []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+					"revocation_endpoint_auth_signing_alg_values_supported":    []string{"ES256", "PS256", "RS256"},
 				}
 				if d.oidc {
 					want["subject_types_supported"] = []string{"public"}
@@ -99,7 +107,7 @@ func TestDiscovery(t *testing.T) {
 					}
 				}
 				// Every endpoint advertised is served.
-				for _, k := range []string{"token_endpoint", "jwks_uri"} {
+				for _, k := range []string{"token_endpoint", "jwks_uri", "introspection_endpoint", "revocation_endpoint"} {
 					if !strings.HasPrefix(doc[k].(string), e.issuer+"/") {
 						t.Errorf("%s not under the issuer", k)
 					}

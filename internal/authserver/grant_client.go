@@ -19,7 +19,7 @@ func (s *Server) clientCredentials(ctx context.Context, c Client, req tokenReque
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	return s.issueAccessToken(ctx, accessGrant{
+	return s.issueClientAccess(ctx, c, accessGrant{
 		subject:  c.ID,
 		clientID: c.ID,
 		scope:    scope,

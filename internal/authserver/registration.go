@@ -35,8 +35,13 @@ type ClientSpec struct {
 	RedirectURIs       []string
 	APIs               []string // API names; empty = every API
 	AuthMethod         string   // "" means client_secret_basic
-	TokenFormat        string   // "" or "jwt"
+	TokenFormat        string   // "", "jwt" or "opaque"
 	AllowPasswordGrant bool     // the password grant is refused without it (T4)
+	// JWKS is the client's JWK set, required with private_key_jwt and
+	// refused otherwise (see ParseClientJWKS).
+	JWKS []byte
+	// RequireMFA makes logins for this client need a second factor (A8).
+	RequireMFA bool
 }
 
 // SpecError reports an invalid ClientSpec field or rotation parameter. Its
@@ -62,7 +67,8 @@ var knownGrants = []string{
 // RegisterClient validates spec, creates the client with a random UUID id
 // (R16) and, for secret-based methods, a new 256-bit secret (R7, D5) of
 // which only the keyed hash is stored (R4). It returns the client and the
-// secret, which the caller shows once ("" for key-based methods).
+// secret, which the caller shows once ("" for key-based methods: a
+// private_key_jwt client gets no secret, only its registered JWK set).
 // Validation errors are *SpecError; a taken name is a *SpecError wrapping
 // store.ErrConflict.
 func RegisterClient(ctx context.Context, st ClientStore, h secretHasher, spec ClientSpec, now time.Time) (Client, string, error) {
@@ -74,12 +80,14 @@ func RegisterClient(ctx context.Context, st ClientStore, h secretHasher, spec Cl
 	if err != nil {
 		return Client{}, "", fmt.Errorf("authserver: client id: %w", err)
 	}
-	secret, err := vault.NewSecret()
-	if err != nil {
-		return Client{}, "", fmt.Errorf("authserver: client secret: %w", err)
+	var secret string
+	if usesSecret(c.AuthMethod) {
+		if secret, err = vault.NewSecret(); err != nil {
+			return Client{}, "", fmt.Errorf("authserver: client secret: %w", err)
+		}
+		c.SecretHash = h.Hash(vault.PurposeClientSecret, secret)
 	}
 	c.ID = id.String()
-	c.SecretHash = h.Hash(vault.PurposeClientSecret, secret)
 	c.CreatedAt, c.UpdatedAt = now, now
 	if err := st.CreateClient(ctx, c); err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -97,6 +105,7 @@ func clientFromSpec(spec ClientSpec) (Client, error) {
 		return Client{}, err
 	}
 	c := Client{Name: spec.Name, AuthMethod: spec.AuthMethod, TokenFormat: spec.TokenFormat}
+	c.RequireMFA = spec.RequireMFA
 
 	if len(spec.GrantTypes) == 0 {
 		return Client{}, &SpecError{Field: "grant", Message: "at least one grant type is required"}
@@ -147,16 +156,27 @@ func clientFromSpec(spec ClientSpec) (Client, error) {
 	case "":
 		c.AuthMethod = AuthSecretBasic
 	case AuthSecretBasic, AuthSecretPost:
-	case AuthPrivateKeyJWT, AuthTLSClient:
+	case AuthPrivateKeyJWT:
+		if len(spec.JWKS) == 0 {
+			return Client{}, &SpecError{Field: "jwks-file", Message: "private_key_jwt needs the client's JWK set (--jwks-file)"}
+		}
+		jwks, err := ParseClientJWKS(spec.JWKS)
+		if err != nil {
+			return Client{}, &SpecError{Field: "jwks-file", Message: err.Error()}
+		}
+		c.JWKS = jwks
+	case AuthTLSClient:
 		return Client{}, &SpecError{Field: "auth-method", Message: c.AuthMethod + " is not supported yet"}
 	default:
 		return Client{}, &SpecError{Field: "auth-method", Message: fmt.Sprintf("unknown authentication method %q", truncate(c.AuthMethod, 80))}
 	}
 
+	if len(spec.JWKS) > 0 && c.AuthMethod != AuthPrivateKeyJWT {
+		return Client{}, &SpecError{Field: "jwks-file", Message: "a JWK set is used only with --auth-method private_key_jwt"}
+	}
+
 	switch c.TokenFormat {
-	case "", "jwt":
-	case "opaque":
-		return Client{}, &SpecError{Field: "token-format", Message: "opaque tokens are not supported yet"}
+	case "", FormatJWT, FormatOpaque:
 	default:
 		return Client{}, &SpecError{Field: "token-format", Message: "token format must be jwt or opaque"}
 	}

@@ -64,10 +64,15 @@ func TestRegisterClient(t *testing.T) {
 		{name: "fail/hostless-https-redirect", spec: ClientSpec{Name: "svc", GrantTypes: cc, RedirectURIs: []string{"https:/cb"}}, wantField: "redirect-uri"},
 		{name: "fail/long-redirect", spec: ClientSpec{Name: "svc", GrantTypes: cc, RedirectURIs: []string{"https://a.example/" + strings.Repeat("a", 2000)}}, wantField: "redirect-uri"},
 		{name: "fail/empty-api", spec: ClientSpec{Name: "svc", GrantTypes: cc, APIs: []string{""}}, wantField: "api"},
-		{name: "fail/private-key-jwt", spec: ClientSpec{Name: "svc", GrantTypes: cc, AuthMethod: AuthPrivateKeyJWT}, wantField: "auth-method"},
+		{name: "fail/private-key-jwt-without-jwks", spec: ClientSpec{Name: "svc", GrantTypes: cc, AuthMethod: AuthPrivateKeyJWT}, wantField: "jwks-file"},
 		{name: "fail/tls-client-auth", spec: ClientSpec{Name: "svc", GrantTypes: cc, AuthMethod: AuthTLSClient}, wantField: "auth-method"},
 		{name: "fail/unknown-auth-method", spec: ClientSpec{Name: "svc", GrantTypes: cc, AuthMethod: "none"}, wantField: "auth-method"},
-		{name: "fail/opaque", spec: ClientSpec{Name: "svc", GrantTypes: cc, TokenFormat: "opaque"}, wantField: "token-format"},
+		{name: "ok/opaque", spec: ClientSpec{Name: "svc", GrantTypes: cc, TokenFormat: "opaque"},
+			check: func(t *testing.T, c Client) {
+				if c.TokenFormat != FormatOpaque {
+					t.Errorf("format %q", c.TokenFormat)
+				}
+			}},
 		{name: "fail/unknown-format", spec: ClientSpec{Name: "svc", GrantTypes: cc, TokenFormat: "paseto"}, wantField: "token-format"},
 	}
 	h := testHasher(t)

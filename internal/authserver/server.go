@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/rempart/rempart/internal/metrics"
 	"github.com/rempart/rempart/internal/oauth"
+	"github.com/rempart/rempart/internal/ratelimit"
 	"github.com/rempart/rempart/internal/token"
+	"github.com/rempart/rempart/internal/users"
 	"github.com/rempart/rempart/internal/vault"
 	"github.com/rempart/rempart/internal/web"
 )
@@ -35,6 +38,21 @@ type Config struct {
 	Issuer         string        // https URL, no query or fragment (RFC 8414 §2)
 	AccessTokenTTL time.Duration // zero means DefaultAccessTokenTTL
 	APIs           []API
+	// AccessTokenFormat is the default access-token format (A3): "" or
+	// FormatJWT for RFC 9068 JWTs, FormatOpaque for opaque handles; a
+	// client's own TokenFormat wins.
+	AccessTokenFormat string
+	// RefreshTokenTTL is the lifetime of each refresh token (T2); zero
+	// means DefaultRefreshTokenTTL.
+	RefreshTokenTTL time.Duration
+	// RequireMFA makes every browser login need a second factor (A8,
+	// authorization_server.require_mfa); a client's RequireMFA does it for
+	// that client only.
+	RequireMFA bool
+	// LoginRateLimit limits login and second-factor attempts per client
+	// address (R11); zero means DefaultLoginRequests per DefaultLoginPer.
+	// It applies when Deps.Limiter is set.
+	LoginRateLimit ratelimit.Limit
 }
 
 // Validate reports every problem of c (errors.Join); it does not modify c.
@@ -45,6 +63,15 @@ func (c Config) Validate() error {
 	}
 	if c.AccessTokenTTL != 0 && c.AccessTokenTTL < time.Second {
 		errs = append(errs, errors.New("authserver: access token ttl must be at least 1s"))
+	}
+	if c.RefreshTokenTTL != 0 && c.RefreshTokenTTL < time.Second {
+		errs = append(errs, errors.New("authserver: refresh token ttl must be at least 1s"))
+	}
+	if err := checkTokenFormat(c.AccessTokenFormat); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.validateBrowser(); err != nil {
+		errs = append(errs, err)
 	}
 	names := map[string]bool{}
 	resources := map[string]bool{}
@@ -127,6 +154,40 @@ type Deps struct {
 	Metrics *metrics.Metrics // nil: no metrics
 	Log     *slog.Logger     // nil: discard
 	Now     func() time.Time // nil: time.Now
+	// Tokens stores token families, refresh tokens, recorded and opaque
+	// access tokens, the jti deny-list and client-assertion jtis; nil: the
+	// endpoints and grants that need it fail closed (D2).
+	Tokens TokenStore
+	// Users authenticates resource owners (password grant, T4); nil: the
+	// password grant is refused.
+	Users userDirectory
+	// Jail bans client ids and addresses after repeated client
+	// authentication failures (R3); nil: no jail. *jail.Jail is one.
+	Jail jailer
+	// Accounts is the user directory of the browser flow (login, second
+	// factor, userinfo); *users.Directory is one (the same as Users). nil:
+	// no authorization endpoint, no userinfo, no authorization_code grant.
+	Accounts accountDirectory
+	// Codes, Sessions and Consents store authorization codes, login
+	// sessions and consents; required with Accounts.
+	Codes    CodeStore
+	Sessions SessionStore
+	Consents ConsentStore
+	// Limiter rate-limits login attempts per address (R11); nil: none.
+	Limiter ratelimit.Limiter
+}
+
+// userDirectory is the built-in user directory as the authorization server
+// sees it; *users.Directory implements it.
+type userDirectory interface {
+	Authenticate(ctx context.Context, username, password string) (users.User, error)
+}
+
+// jailer counts authentication failures per key and bans (R3, contract
+// "Jail"); keys are "client:<id>" and "ip:<addr>".
+type jailer interface {
+	Check(keys ...string) (retryAfter time.Duration, jailed bool)
+	Fail(keys ...string) (entered []string)
 }
 
 // Server is the authorization server. It is safe for concurrent use.
@@ -143,6 +204,14 @@ type Server struct {
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	now     func() time.Time
+
+	format     string        // default access-token format: FormatJWT or FormatOpaque
+	refreshTTL time.Duration // refresh-token lifetime (T2)
+	tokens     TokenStore    // nil: token lifecycle features fail closed
+	users      userDirectory // nil: no password grant
+	jail       jailer        // nil: no jail
+	verifier   *token.Verifier
+	browser    *browser // nil: no browser flow (Deps.Accounts unset)
 
 	oauthMetadata []byte // RFC 8414 document
 	oidcMetadata  []byte // OpenID Connect Discovery document
@@ -177,6 +246,18 @@ func New(cfg Config, d Deps) (*Server, error) {
 		metrics: d.Metrics,
 		log:     d.Log,
 		now:     d.Now,
+
+		format:     cfg.AccessTokenFormat,
+		refreshTTL: cfg.RefreshTokenTTL,
+		tokens:     d.Tokens,
+		users:      d.Users,
+		jail:       d.Jail,
+	}
+	if s.format == "" {
+		s.format = FormatJWT
+	}
+	if s.refreshTTL == 0 {
+		s.refreshTTL = DefaultRefreshTokenTTL
 	}
 	if s.ttl == 0 {
 		s.ttl = DefaultAccessTokenTTL
@@ -187,6 +268,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.verifier = &token.Verifier{Issuer: s.issuer, Keys: &jwksKeys{src: s.keys}, Leeway: verifyLeeway, Now: s.now}
 	for _, a := range cfg.APIs {
 		a.Scopes = slices.Clone(a.Scopes)
 		s.apis = append(s.apis, a)
@@ -199,6 +281,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 		}
 	}
 	var err error
+	if s.browser, err = newBrowser(cfg, d, s.issuer, s.prefix); err != nil {
+		return nil, err
+	}
 	if s.oauthMetadata, s.oidcMetadata, err = s.metadata(); err != nil {
 		return nil, err
 	}
@@ -218,6 +303,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET "+p+"/.well-known/openid-configuration", s.serveOIDCMetadata)
 	mux.HandleFunc("GET "+p+"/jwks", s.serveJWKS)
 	mux.HandleFunc(p+"/token", s.serveToken)
+	mux.HandleFunc(p+"/introspect", s.serveIntrospect)
+	mux.HandleFunc(p+"/revoke", s.serveRevoke)
+	s.browserRoutes(mux, p)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		web.WriteProblem(w, r, http.StatusNotFound, "")
 	})

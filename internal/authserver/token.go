@@ -24,6 +24,15 @@ type tokenRequest struct {
 	audiences []string // audience=NAME, repeatable (RFC 8693 §2.1)
 	resources []string // resource=URL, repeatable (RFC 8707 §2)
 	creds     clientCredentials
+
+	refreshToken string // refresh_token (RFC 6749 §6)
+	username     string // password grant (RFC 6749 §4.3.2)
+	password     string // password grant: never logged (R20)
+	peer         string // client address: the TCP peer (jail keys, R3)
+
+	code         string // authorization_code grant (RFC 6749 §4.1.3): never logged
+	redirectURI  string // authorization_code grant: must equal the authorization request's
+	codeVerifier string // PKCE (RFC 7636 §4.5): never logged
 }
 
 // repeatable lists the parameters that may appear more than once; every
@@ -36,6 +45,9 @@ type tokenResponse struct {
 	TokenType   string
 	ExpiresIn   int64
 	Scope       string
+
+	RefreshToken string // "" when none is issued (RFC 6749 §5.1)
+	IDToken      string // OpenID Connect ID token (OIDC Core §3.1.3.3); "" when none
 }
 
 // serveToken is the token endpoint (RFC 6749 §3.2): parse, authenticate the
@@ -48,6 +60,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			s.metrics.AuthFailed("authorization_server", "invalid_client")
 		}
 		s.logRefused(r, req, err)
+		setRetryAfter(w, err)
 		oauth.WriteError(w, err)
 		return
 	}
@@ -88,8 +101,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (tokenResponse, t
 	if err != nil {
 		return tokenResponse{}, req, err
 	}
+	req.peer = clientAddr(r)
 	ctx := r.Context()
-	c, err := s.authenticateClient(ctx, req.creds)
+	c, err := s.authenticateRequest(r, req.creds)
 	if err != nil {
 		return tokenResponse{}, req, err
 	}
@@ -97,6 +111,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (tokenResponse, t
 	switch req.grantType {
 	case GrantClientCredentials:
 		resp, err = s.clientCredentials(ctx, c, req)
+	case GrantRefreshToken:
+		resp, err = s.refreshGrant(ctx, c, req)
+	case GrantPassword:
+		resp, err = s.passwordGrant(ctx, c, req)
+	case GrantAuthorizationCode:
+		resp, err = s.authorizationCodeGrant(ctx, c, req)
 	default:
 		err = oauth.UnsupportedGrantType("").WithErr(errors.New("grant type not served"))
 	}
@@ -145,6 +165,12 @@ func parseTokenRequest(contentType string, body []byte, authorization string) (t
 	req.scope = form.Get("scope")
 	req.audiences = nonEmpty(form["audience"])
 	req.resources = nonEmpty(form["resource"])
+	req.refreshToken = form.Get("refresh_token")
+	req.username = form.Get("username")
+	req.password = form.Get("password")
+	req.code = form.Get("code")
+	req.redirectURI = form.Get("redirect_uri")
+	req.codeVerifier = form.Get("code_verifier")
 	if req.grantType == "" {
 		return req, oauth.InvalidRequest("grant_type is required").WithErr(errors.New("no grant_type"))
 	}
@@ -200,6 +226,14 @@ func writeTokenResponse(w http.ResponseWriter, resp tokenResponse) {
 	if resp.Scope != "" {
 		b = append(b, `,"scope":`...)
 		b = appendJSONString(b, resp.Scope)
+	}
+	if resp.RefreshToken != "" {
+		b = append(b, `,"refresh_token":`...)
+		b = appendJSONString(b, resp.RefreshToken)
+	}
+	if resp.IDToken != "" {
+		b = append(b, `,"id_token":`...)
+		b = appendJSONString(b, resp.IDToken)
 	}
 	b = append(b, '}')
 	h := w.Header()

@@ -23,8 +23,10 @@ type clientView struct {
 	APIs         []string  `json:"apis,omitempty"`
 	TokenFormat  string    `json:"token_format,omitempty"`
 	SecretGrace  string    `json:"previous_secret_valid_until,omitempty"`
+	RequireMFA   bool      `json:"require_mfa,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	Warnings     []string  `json:"warnings,omitempty"`
 }
 
 func viewOf(c authserver.Client, now time.Time) clientView {
@@ -36,6 +38,8 @@ func viewOf(c authserver.Client, now time.Time) clientView {
 	if c.PrevSecretHash != nil && now.Before(c.PrevSecretExpires) {
 		v.SecretGrace = c.PrevSecretExpires.UTC().Format(time.RFC3339)
 	}
+	v.Warnings = clientWarnings(c)
+	v.RequireMFA = c.RequireMFA
 	return v
 }
 
@@ -73,13 +77,14 @@ func clientCreate(e *env, args []string) error {
 	var grants, redirects, apis, exchange listFlag
 	name := fs.String("name", "", "client name (unique)")
 	scope := fs.String("scope", "", "space-separated scopes the client may hold")
-	method := fs.String("auth-method", authserver.AuthSecretBasic, "client_secret_basic | client_secret_post")
-	format := fs.String("token-format", "", "jwt (default from config)")
+	method := fs.String("auth-method", authserver.AuthSecretBasic, "client_secret_basic | client_secret_post | private_key_jwt")
+	format := fs.String("token-format", "", "jwt | opaque (default from config)")
 	jwks := fs.String("jwks-file", "", "JWK Set file for private_key_jwt")
 	tlsSubject := fs.String("tls-subject", "", "subject DN for tls_client_auth")
 	certBound := fs.Bool("cert-bound", false, "tokens bound to the client certificate (RFC 8705)")
 	dpopBound := fs.Bool("dpop-bound", false, "every token must be DPoP-bound")
 	allowPassword := fs.Bool("allow-password-grant", false, "allow the resource-owner password grant (T4)")
+	requireMFA := fs.Bool("require-mfa", false, "logins for this client need a second factor (A8)")
 	fs.Var(&grants, "grant", "grant type (repeatable)")
 	fs.Var(&redirects, "redirect-uri", "redirect URI (repeatable)")
 	fs.Var(&apis, "api", "API whose scopes the client may hold (repeatable; default all)")
@@ -93,12 +98,22 @@ func clientCreate(e *env, args []string) error {
 		return usagef("--name and at least one --grant are required")
 	}
 	switch {
-	case *jwks != "", *tlsSubject != "", *certBound, *dpopBound, len(exchange) > 0:
-		return fmt.Errorf("--jwks-file, --tls-subject, --cert-bound, --dpop-bound and --exchange-audience are not supported by this version of rempart yet")
+	case *tlsSubject != "", *certBound, *dpopBound, len(exchange) > 0:
+		return fmt.Errorf("--tls-subject, --cert-bound, --dpop-bound and --exchange-audience are not supported by this version of rempart yet")
 	}
 	spec := authserver.ClientSpec{
 		Name: *name, GrantTypes: grants, Scopes: strings.Fields(*scope), RedirectURIs: redirects,
 		APIs: apis, AuthMethod: *method, TokenFormat: *format, AllowPasswordGrant: *allowPassword,
+	}
+	spec.RequireMFA = *requireMFA
+	if *jwks != "" {
+		// The JWK set of a private_key_jwt client (RFC 7523): public keys
+		// only, checked by RegisterClient; never fetched from a URL (D7).
+		b, err := readJWKSFile(*jwks)
+		if err != nil {
+			return err
+		}
+		spec.JWKS = b
 	}
 	return withResources(e, *cfgFlag, func(ctx context.Context, res *app.Resources) error {
 		c, secret, err := authserver.RegisterClient(ctx, res.Store, res.Vault, spec, time.Now())

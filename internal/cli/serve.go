@@ -132,6 +132,7 @@ func runConfig(e *env, args []string) error {
 		return fmt.Errorf("%s is not valid", path)
 	}
 	rep := checkConfig(cfg)
+	rep.Warnings = append(rep.Warnings, storedClientWarnings(cfg, rep)...)
 	for _, p := range rep.Errors {
 		fmt.Fprintf(e.stdout, "error: %s\n", p.Error())
 	}

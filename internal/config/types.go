@@ -95,6 +95,11 @@ type AuthorizationServer struct {
 	// RateLimit limits the token endpoint (R11), by ip (default) or client.
 	// Default 1200 requests per minute per client address.
 	RateLimit *RateLimit `yaml:"rate_limit"`
+	// LoginRateLimit limits login and second-factor attempts per client
+	// address (R11). Default 30 per minute; by must be ip.
+	LoginRateLimit *RateLimit `yaml:"login_rate_limit"`
+	// RequireMFA makes every browser login need a second factor (A8).
+	RequireMFA bool `yaml:"require_mfa"`
 }
 
 // AccessToken configures access tokens.

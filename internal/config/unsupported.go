@@ -20,7 +20,6 @@ func unsupported(c *Config) []Problem {
 
 	add(c.Redis != nil, "redis") // cluster-wide limits, jails, revocations (D1, D3)
 	if as := c.AuthorizationServer; as != nil {
-		add(as.AccessToken.Format == FormatOpaque, "authorization_server.access_token.format")         // A3
 		add(len(as.AuthorizationDetailsTypes) > 0, "authorization_server.authorization_details_types") // A5
 	}
 	g := c.Gateway

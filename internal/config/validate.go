@@ -85,6 +85,10 @@ func (c *Config) validate(f *findings) {
 	if as := c.AuthorizationServer; as != nil {
 		validateAS(f, as)
 		validateASRateLimit(f, as.RateLimit)
+		validateRateLimit(f, "authorization_server.login_rate_limit", as.LoginRateLimit)
+		if rl := as.LoginRateLimit; rl != nil && rl.By != ByIP {
+			f.err("authorization_server.login_rate_limit.by", "must be ip (logins are limited per client address)")
+		}
 	}
 	if g := c.Gateway; g != nil {
 		validateGateway(f, g)

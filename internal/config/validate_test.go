@@ -199,7 +199,7 @@ func TestValidate(t *testing.T) {
 		{"ok/deny-ips", func(c *Config) { api(c).DenyIPs = []string{"192.0.2.0/24"} }, nil},
 		{"fail/trusted-proxies", func(c *Config) { c.Gateway.TrustedProxies = []string{"10.0.0.0/33"} }, []Problem{e("gateway.trusted_proxies[0]", "IP address or a CIDR")}},
 		{"ok/trusted-proxies", func(c *Config) { c.Gateway.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.1"} }, nil},
-		{"fail/opaque", func(c *Config) { c.AuthorizationServer.AccessToken.Format = FormatOpaque }, []Problem{e("authorization_server.access_token.format", unsup)}},
+		{"ok/opaque", func(c *Config) { c.AuthorizationServer.AccessToken.Format = FormatOpaque }, nil},
 		{"fail/audit-retention", func(c *Config) { c.Audit.Retention = Duration(4379 * time.Hour) }, []Problem{e("audit.retention", "at least 4380h")}},
 		{"ok/audit-retention-min", func(c *Config) { c.Audit.Retention = Duration(4380 * time.Hour) }, nil},
 		{"fail/audit-dir", func(c *Config) { c.Audit.Dir = "" }, []Problem{e("audit.dir", "required")}},

@@ -20,6 +20,7 @@ type Metrics struct {
 	tokensIssued *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
 	reloads      *prometheus.CounterVec
+	store        storeMetrics // store.go
 }
 
 // New returns collectors registered in a fresh registry, with the Go runtime
@@ -51,6 +52,7 @@ func New() *Metrics {
 	}
 	m.Registry.MustRegister(m.requests, m.latency, m.tokensIssued, m.authFailures, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registerStore()
 	return m
 }
 

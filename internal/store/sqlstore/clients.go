@@ -14,7 +14,8 @@ import (
 // clientColumns lists the clients columns in the order clientArgs and
 // scanClient use.
 const clientColumns = `id, name, auth_method, grant_types, scopes, redirect_uris, apis, token_format,
-	secret_hash, prev_secret_hash, prev_secret_expires, created_at, updated_at`
+	secret_hash, prev_secret_hash, prev_secret_expires, created_at, updated_at, jwks,
+	require_mfa`
 
 var (
 	errEmptyID          = errors.New("empty id")
@@ -33,7 +34,7 @@ func (s *Store) CreateClient(ctx context.Context, c authserver.Client) error {
 		return fmt.Errorf("sqlstore: create client: %w", err)
 	}
 	_, err = s.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return s.writeErr("create client", err)
 	}
@@ -154,10 +155,15 @@ func clientArgs(c authserver.Client) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("updated_at: %w", err)
 	}
+	jwks := sql.NullString{String: string(c.JWKS), Valid: len(c.JWKS) > 0}
+	if err := checkText(jwks.String); err != nil {
+		return nil, fmt.Errorf("jwks: %w", err)
+	}
 	args := []any{c.ID, c.Name, c.AuthMethod}
 	args = append(args, lists...)
 	return append(args, c.TokenFormat,
-		optBytes(c.SecretHash), optBytes(c.PrevSecretHash), prevExp, created, updated), nil
+		optBytes(c.SecretHash), optBytes(c.PrevSecretHash), prevExp, created, updated, jwks,
+		c.RequireMFA), nil
 }
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -172,9 +178,11 @@ func scanClient(r scanner) (authserver.Client, error) {
 		grants, scopes, uris, apis string
 		prevExp, updated           sql.NullInt64
 		created                    int64
+		jwks                       sql.NullString
 	)
 	err := r.Scan(&c.ID, &c.Name, &c.AuthMethod, &grants, &scopes, &uris, &apis, &c.TokenFormat,
-		&c.SecretHash, &c.PrevSecretHash, &prevExp, &created, &updated)
+		&c.SecretHash, &c.PrevSecretHash, &prevExp, &created, &updated, &jwks,
+		&c.RequireMFA)
 	if err != nil {
 		return authserver.Client{}, err
 	}
@@ -191,6 +199,9 @@ func scanClient(r scanner) (authserver.Client, error) {
 	c.PrevSecretExpires = fromNanos(prevExp)
 	c.CreatedAt = fromNanos(sql.NullInt64{Int64: created, Valid: true})
 	c.UpdatedAt = fromNanos(updated)
+	if jwks.Valid && jwks.String != "" {
+		c.JWKS = []byte(jwks.String)
+	}
 	return c, nil
 }
 

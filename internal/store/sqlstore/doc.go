@@ -36,4 +36,18 @@
 //     durable when acknowledged.
 //   - Fail closed (D2): once closed or unreachable every call returns an
 //     error, never a result, and never one wrapping store.ErrNotFound.
+//   - Token lifecycle (grants.go, revocation.go): refresh tokens are
+//     consumed by a conditional UPDATE after the family's row is locked, so
+//     exactly one concurrent rotation wins and every reuse revokes the
+//     family (its refresh tokens, its access tokens and their jtis on the
+//     deny-list) in one transaction; rotations and revocations lock the
+//     family first, so they never deadlock. Purge (purge.go) deletes
+//     expired rows in bounded batches, one statement per table in
+//     purgeStatements.
+//   - Browser flow (codes.go, sessions.go, consents.go): an authorization
+//     code is redeemed by one conditional UPDATE (used_at IS NULL) in a
+//     transaction that then reads it back, so exactly one concurrent
+//     redemption wins and every other returns the code with
+//     store.ErrAlreadyUsed (D4); codes and session ids are stored only as
+//     keyed hashes (D5); a consent is one row per user and client, upserted.
 package sqlstore

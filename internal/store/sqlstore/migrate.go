@@ -10,6 +10,10 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrSchemaTooNew reports a database migrated by a newer Rempart: this binary
@@ -60,6 +64,16 @@ func loadMigrations(name string) ([]migration, error) {
 	return ms, nil
 }
 
+// migrateBusyWait bounds how long migrate retries a step that met
+// SQLITE_BUSY.
+const migrateBusyWait = 10 * time.Second
+
+// isSQLiteBusy reports whether err is SQLite's SQLITE_BUSY (any extended code).
+func isSQLiteBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
 // migrate brings the schema up to date. It is a no-op on an up-to-date
 // database and refuses (ErrSchemaTooNew) a newer one.
 func (s *Store) migrate(ctx context.Context) error {
@@ -67,8 +81,20 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	deadline := time.Now().Add(migrateBusyWait)
 	for {
 		m, err := s.migrateStep(ctx, ms)
+		if err != nil && isSQLiteBusy(err) && time.Now().Before(deadline) {
+			// A brand-new SQLite file: several processes opening it at once
+			// can meet SQLITE_BUSY while one switches it to WAL, a case where
+			// SQLite does not call the busy handler. Wait and try again.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}

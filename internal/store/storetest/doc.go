@@ -15,5 +15,9 @@
 //     key is active even under concurrent rotations;
 //   - invalid input (empty id or name, missing created_at, a previous secret
 //     hash without its expiry, text that is not valid UTF-8 or holds NUL) is
-//     refused and nothing is written.
+//     refused and nothing is written;
+//   - the token store (authserver.TokenStore, RevocationFeed, PurgeStore):
+//     a refresh token is consumed once even by 20 concurrent rotations, and
+//     reuse revokes its family with every access token of it (deny-listed);
+//     Purge deletes only expired rows, at most a batch per table per call.
 package storetest

@@ -17,6 +17,8 @@ type Backend interface {
 	keys.Store
 	apikey.Store
 	users.Store
+	tokenBackend // grants.go
+	browserBackend
 	// Ping fails when the backend is unreachable or closed (/readyz).
 	Ping(ctx context.Context) error
 	// Close releases the backend; every later call fails. A second Close
@@ -33,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("keys", func(t *testing.T) { runKeys(t, open) })
 	t.Run("apikeys", func(t *testing.T) { runAPIKeys(t, open) })
 	t.Run("users", func(t *testing.T) { runUsers(t, open) })
+	t.Run("grants", func(t *testing.T) { runGrants(t, open) })
+	t.Run("browser", func(t *testing.T) { runBrowser(t, open) })
 	t.Run("concurrency", func(t *testing.T) { runConcurrency(t, open) })
 	t.Run("ping", func(t *testing.T) {
 		b := fresh(t, open)
