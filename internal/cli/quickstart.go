@@ -18,12 +18,16 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/rempart/rempart/internal/apikey"
 	"github.com/rempart/rempart/internal/app"
 	"github.com/rempart/rempart/internal/authserver"
 	"github.com/rempart/rempart/internal/certs"
 	"github.com/rempart/rempart/internal/config"
 	"github.com/rempart/rempart/internal/demo"
+	"github.com/rempart/rempart/internal/store"
 	"github.com/rempart/rempart/internal/token"
+	"github.com/rempart/rempart/internal/users"
+	"github.com/rempart/rempart/internal/vault"
 	"github.com/rempart/rempart/internal/web"
 )
 
@@ -52,7 +56,7 @@ gateway:
     - name: hello
       path_prefix: /hello
       upstream: http://127.0.0.1:{{.P.Upstream}}
-      auth: public
+      auth: api_key
     - name: orders
       path_prefix: /orders
       upstream: http://127.0.0.1:{{.P.Upstream}}
@@ -74,14 +78,16 @@ Rempart is running. Ctrl-C stops every role.
   admin                 https://127.0.0.1:{{.P.Admin}}  (/healthz /readyz /metrics)
   demo upstream         http://127.0.0.1:{{.P.Upstream}}  (the API behind the gateway)
 
-A demo client was registered; its secret is shown this once (a new one at every quickstart):
-  client_id      {{.ClientID}}
-  client_secret  {{.Secret}}
+Demo credentials; each secret is shown once (a rerun mints new ones, except the user's password):
+  OAuth client   client_id {{.ClientID}}
+                 client_secret {{.Secret}}
+  API key        {{.APIKey}}
+  user           {{.Username}}  password {{.Password}}
 
 Paste these in another terminal:
 
-# 1. A public route: no credentials needed.
-curl --cacert {{.CA}} https://127.0.0.1:{{.P.Gateway}}/hello
+# 1. A public API (auth: api_key): the key identifies the calling application.
+curl --cacert {{.CA}} -H "X-API-Key: {{.APIKey}}" https://127.0.0.1:{{.P.Gateway}}/hello
 
 # 2. A private route without a token: refused with 401 and a problem+json body.
 curl -i --cacert {{.CA}} https://127.0.0.1:{{.P.Gateway}}/orders/42
@@ -95,6 +101,10 @@ curl --cacert {{.CA}} -H "Authorization: Bearer $TOKEN" https://127.0.0.1:{{.P.G
 # 5. POST /orders needs orders:write, which this token lacks: 403 insufficient_scope.
 curl -i --cacert {{.CA}} -H "Authorization: Bearer $TOKEN" -X POST https://127.0.0.1:{{.P.Gateway}}/orders
 
+# 6. Revoke the token (RFC 7009); the gateway refuses it within a second.
+curl -s --cacert {{.CA}} -u '{{.ClientID}}:{{.Secret}}' -d token=$TOKEN https://127.0.0.1:{{.P.AS}}/revoke
+
+To log the demo user into a web app with OpenID Connect, see docs/login-walkthrough.md.
 Config used: {{.ConfigFile}} (e.g. rempart client list --config {{.ConfigFile}})
 `))
 
@@ -148,14 +158,15 @@ func runQuickstart(e *env, args []string) error {
 		upstream.Close()
 		return err
 	}
-	clientID, secret, err := demoClient(ctx, a.Resources())
+	demo, err := demoCredentials(ctx, a.Resources())
 	if err != nil {
 		upstream.Close()
 		_ = a.Shutdown(context.Background())
 		return err
 	}
 	err = quickstartHelp.Execute(e.stdout, map[string]any{
-		"P": p, "ClientID": clientID, "Secret": secret, "ConfigFile": cfgFile,
+		"P": p, "ClientID": demo.clientID, "Secret": demo.secret, "APIKey": demo.apiKey,
+		"Username": demoUsername, "Password": demo.password, "ConfigFile": cfgFile,
 		"CA": certs.CAFile(filepath.Join(dir, "tls")),
 	})
 	if err != nil {
@@ -197,6 +208,71 @@ func startDemoUpstream(port int, cfg *config.Config, a *app.App) (*http.Server, 
 	srv := web.NewServer(demo.Handler(v, apiOf), nil, nil)
 	go func() { _ = srv.Serve(ln) }()
 	return srv, nil
+}
+
+// demoUsername is the quickstart's demo user.
+const demoUsername = "demo"
+
+// demoCreds holds the quickstart's credentials, shown once.
+type demoCreds struct {
+	clientID, secret, apiKey, password string
+}
+
+// demoCredentials creates (or renews) the demo client, API key and user.
+// A secret is never shown twice: a rerun rotates the client secret and
+// issues a new API key (revoking the previous demo keys); the user's
+// password is shown only when the user is created.
+func demoCredentials(ctx context.Context, res *app.Resources) (demoCreds, error) {
+	var d demoCreds
+	var err error
+	if d.clientID, d.secret, err = demoClient(ctx, res); err != nil {
+		return d, err
+	}
+	if d.apiKey, err = demoAPIKey(ctx, res); err != nil {
+		return d, err
+	}
+	if d.password, err = demoUser(ctx, res); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+func demoAPIKey(ctx context.Context, res *app.Resources) (string, error) {
+	now := time.Now()
+	keys, err := res.Store.ListAPIKeys(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range keys {
+		if k.Name == demoClientName && k.RevokedAt.IsZero() {
+			if err := res.Store.RevokeAPIKey(ctx, k.ID, now); err != nil {
+				return "", err
+			}
+		}
+	}
+	_, raw, err := apikey.Issue(ctx, res.Store, res.Vault, demoClientName, []string{"hello"}, now)
+	return raw, err
+}
+
+func demoUser(ctx context.Context, res *app.Resources) (string, error) {
+	dir, err := users.New(users.Deps{Store: res.Store, Sealer: res.Vault})
+	if err != nil {
+		return "", err
+	}
+	if _, err := res.Store.GetUserByUsername(ctx, demoUsername); err == nil {
+		return "(shown when the user was created)", nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	password, err := vault.NewSecret()
+	if err != nil {
+		return "", err
+	}
+	password = password[:20] // 120 bits, easy to paste
+	if _, err := dir.Create(ctx, users.NewUser{Username: demoUsername, Password: password, Email: "demo@example.com"}); err != nil {
+		return "", err
+	}
+	return password, nil
 }
 
 // demoClient registers the demo client, or gives the existing one a new

@@ -95,8 +95,8 @@ func TestQuickstartCommandsWorkAsPasted(t *testing.T) {
 			script = append(script, line)
 		}
 	}
-	if len(script) != 5 {
-		t.Fatalf("want 5 commands, got %d:\n%s", len(script), printed)
+	if len(script) != 6 {
+		t.Fatalf("want 6 commands, got %d:\n%s", len(script), printed)
 	}
 	if strings.Contains(printed, " -k ") || strings.Contains(printed, "--insecure") {
 		t.Error("printed commands disable TLS verification")
@@ -104,7 +104,7 @@ func TestQuickstartCommandsWorkAsPasted(t *testing.T) {
 	results := make([]string, len(script))
 	shellEnv := ""
 	for i, cmd := range script {
-		c := exec.Command("bash", "-c", shellEnv+cmd+"\necho; echo \"TOKEN_LEN=${#TOKEN}\"")
+		c := exec.Command("bash", "-c", shellEnv+cmd+"\necho; echo \"TOKEN_LEN=${#TOKEN}\"; echo \"TOKEN_VALUE=$TOKEN\"")
 		c.Dir = t.TempDir() // the commands must not depend on the directory
 		var stderr bytes.Buffer
 		c.Stderr = &stderr // curl's progress meter
@@ -114,7 +114,10 @@ func TestQuickstartCommandsWorkAsPasted(t *testing.T) {
 		}
 		results[i] = string(b)
 		if strings.HasPrefix(cmd, "TOKEN=") {
-			shellEnv = cmd + "\n" // later commands run in the same "terminal"
+			// Later commands run in the same "terminal": the variable keeps
+			// the token obtained once.
+			_, value, _ := strings.Cut(string(b), "TOKEN_VALUE=")
+			shellEnv = "TOKEN='" + strings.TrimSpace(value) + "'\n"
 		}
 	}
 	for i, want := range []string{
@@ -123,6 +126,7 @@ func TestQuickstartCommandsWorkAsPasted(t *testing.T) {
 		"TOKEN_LEN=",
 		`"verified": true`,
 		"HTTP/",
+		"TOKEN_LEN=", // revocation answers 200 with an empty body
 	} {
 		if !strings.Contains(results[i], want) {
 			t.Errorf("command %d output lacks %q:\n%s", i+1, want, results[i])
@@ -142,6 +146,25 @@ func TestQuickstartCommandsWorkAsPasted(t *testing.T) {
 	}
 	if strings.Contains(results[3], `"received_authorization_header": true`) {
 		t.Error("the upstream received the caller's Authorization header")
+	}
+	// D1: after command 6 revoked it, the gateway refuses the token within 1 s.
+	start := time.Now()
+	for {
+		c := exec.Command("bash", "-c", shellEnv+strings.Replace(script[3], "curl ", "curl -s -o /dev/null -w '%{http_code}' ", 1))
+		out, err := c.Output()
+		if err != nil {
+			t.Fatalf("replaying command 4: %v", err)
+		}
+		if string(out) == "401" {
+			break
+		}
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("the revoked token still gets %s after %v", out, time.Since(start))
+		}
+		time.Sleep(100 * time.Millisecond) // polling the gateway, not timing logic
+	}
+	if !strings.Contains(printed, "user           demo  password ") {
+		t.Errorf("the demo user is not printed:\n%s", printed)
 	}
 
 	cancel()
