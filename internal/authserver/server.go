@@ -233,6 +233,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Clients == nil || d.Keys == nil || d.Hasher == nil {
 		return nil, errors.New("authserver: Clients, Keys and Hasher are required")
 	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
 	issuer, prefix, _ := parseIssuer(cfg.Issuer)
 	s := &Server{
 		issuer:  issuer,
@@ -240,7 +243,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		ttl:     cfg.AccessTokenTTL,
 		byName:  map[string]int{},
 		byRes:   map[string]int{},
-		clients: d.Clients,
+		clients: newClientCache(d.Clients, d.Now),
 		keys:    d.Keys,
 		hasher:  d.Hasher,
 		metrics: d.Metrics,
