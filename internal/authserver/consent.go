@@ -89,13 +89,8 @@ func (s *Server) serveConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	sess, state, err := s.loadSession(ctx, r)
-	if err != nil {
-		s.writeUnavailable(w, r, err)
-		return
-	}
-	if state != sessionFull {
-		s.writeLogin(w, r, ar, "", textLoginAgain, http.StatusBadRequest)
+	sess, ok := s.requireSession(w, r, ar, sessionFull, textLoginAgain, http.StatusBadRequest)
+	if !ok {
 		return
 	}
 	switch form.Get("decision") {
@@ -144,13 +139,8 @@ func (s *Server) rememberConsent(ctx context.Context, userID, clientID string, s
 // button each; without a session it shows the login page.
 func (s *Server) serveAccountConsents(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sess, state, err := s.loadSession(ctx, r)
-	if err != nil {
-		s.writeUnavailable(w, r, err)
-		return
-	}
-	if state != sessionFull {
-		s.writeLogin(w, r, nil, "", "", http.StatusOK)
+	sess, ok := s.requireSession(w, r, nil, sessionFull, "", http.StatusOK)
+	if !ok {
 		return
 	}
 	u, err := s.browser.accounts.Get(ctx, sess.UserID)
@@ -193,17 +183,12 @@ func (s *Server) serveRevokeConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	sess, state, err := s.loadSession(ctx, r)
-	if err != nil {
-		s.writeUnavailable(w, r, err)
-		return
-	}
-	if state != sessionFull {
-		s.writeLogin(w, r, nil, "", textLoginAgain, http.StatusBadRequest)
+	sess, ok := s.requireSession(w, r, nil, sessionFull, textLoginAgain, http.StatusBadRequest)
+	if !ok {
 		return
 	}
 	clientID := form.Get("client_id")
-	err = s.browser.consents.DeleteConsent(ctx, sess.UserID, truncate(clientID, maxClientIDLen))
+	err := s.browser.consents.DeleteConsent(ctx, sess.UserID, truncate(clientID, maxClientIDLen))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.writeUnavailable(w, r, fmt.Errorf("delete consent: %w", err))
 		return

@@ -91,13 +91,8 @@ func (s *Server) serveMFA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	pending, state, err := s.loadSession(ctx, r)
-	if err != nil {
-		s.writeUnavailable(w, r, err)
-		return
-	}
-	if state != sessionPending {
-		s.writeLogin(w, r, ar, "", textLoginAgain, http.StatusBadRequest)
+	pending, ok := s.requireSession(w, r, ar, sessionPending, textLoginAgain, http.StatusBadRequest)
+	if !ok {
 		return
 	}
 	u, err := s.browser.accounts.Get(ctx, pending.UserID)

@@ -63,6 +63,23 @@ func (s *Server) loadSession(ctx context.Context, r *http.Request) (Session, ses
 	return sess, sessionFull, nil
 }
 
+// requireSession loads the session and requires it to be in state want. On
+// a store error it answers 503; in another state it renders the login page
+// again (with message and status) for the authorization request ar, which
+// may be nil. ok is false when it has answered.
+func (s *Server) requireSession(w http.ResponseWriter, r *http.Request, ar *authzRequest, want sessionState, message string, status int) (sess Session, ok bool) {
+	sess, state, err := s.loadSession(r.Context(), r)
+	if err != nil {
+		s.writeUnavailable(w, r, err)
+		return Session{}, false
+	}
+	if state != want {
+		s.writeLogin(w, r, ar, "", message, status)
+		return Session{}, false
+	}
+	return sess, true
+}
+
 // startSession replaces the browser's session (if any) with a new one for
 // userID: a new random id every time (no session fixation), only its keyed
 // hash stored (D5). pending marks a session waiting for the second factor.
