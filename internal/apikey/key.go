@@ -8,10 +8,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/rempart/rempart/internal/names"
 )
 
 // Key format (D5, R7).
@@ -121,15 +121,8 @@ func newRaw() (string, error) {
 // checkName accepts 1 to 100 printable characters without leading or
 // trailing space.
 func checkName(name string) error {
-	switch {
-	case name == "":
-		return &SpecError{Field: "name", Message: "a name is required"}
-	case !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxNameLen:
-		return &SpecError{Field: "name", Message: fmt.Sprintf("the name must be at most %d characters", maxNameLen)}
-	case strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }):
-		return &SpecError{Field: "name", Message: "the name must be printable text"}
-	case strings.TrimSpace(name) != name:
-		return &SpecError{Field: "name", Message: "the name must not start or end with a space"}
+	if msg := names.Check(name, maxNameLen); msg != "" {
+		return &SpecError{Field: "name", Message: msg}
 	}
 	return nil
 }

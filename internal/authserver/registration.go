@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/rempart/rempart/internal/names"
 	"github.com/rempart/rempart/internal/oauth"
 	"github.com/rempart/rempart/internal/store"
 	"github.com/rempart/rempart/internal/vault"
@@ -186,15 +186,8 @@ func clientFromSpec(spec ClientSpec) (Client, error) {
 // checkClientName accepts 1 to 100 printable characters without leading or
 // trailing space.
 func checkClientName(name string) error {
-	switch {
-	case name == "":
-		return &SpecError{Field: "name", Message: "a name is required"}
-	case !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxClientNameLen:
-		return &SpecError{Field: "name", Message: fmt.Sprintf("the name must be at most %d characters", maxClientNameLen)}
-	case strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }):
-		return &SpecError{Field: "name", Message: "the name must be printable text"}
-	case strings.TrimSpace(name) != name:
-		return &SpecError{Field: "name", Message: "the name must not start or end with a space"}
+	if msg := names.Check(name, maxClientNameLen); msg != "" {
+		return &SpecError{Field: "name", Message: msg}
 	}
 	return nil
 }
