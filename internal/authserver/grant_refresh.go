@@ -10,6 +10,7 @@ import (
 	"github.com/rempart/rempart/internal/oauth"
 	"github.com/rempart/rempart/internal/store"
 	"github.com/rempart/rempart/internal/token"
+	"github.com/rempart/rempart/internal/users"
 	"github.com/rempart/rempart/internal/vault"
 	"github.com/rempart/rempart/internal/web"
 )
@@ -55,6 +56,17 @@ func (s *Server) refreshGrant(ctx context.Context, c Client, req tokenRequest) (
 	now := s.now()
 	if !now.Before(old.ExpiresAt) {
 		return tokenResponse{}, oauth.InvalidGrant("").WithErr(errRefreshExpired)
+	}
+	// A disabled or deleted user keeps nothing: the family dies with the
+	// account, so rotation cannot extend its life (R3, D1).
+	switch active, err := s.subjectActive(ctx, old.Subject); {
+	case err != nil:
+		return tokenResponse{}, oauth.ServerError("").WithErr(fmt.Errorf("check user: %w", err))
+	case !active:
+		if err := s.tokens.RevokeFamily(ctx, old.FamilyID, now); err != nil {
+			return tokenResponse{}, oauth.ServerError("").WithErr(fmt.Errorf("revoke family: %w", err))
+		}
+		return tokenResponse{}, oauth.InvalidGrant("").WithErr(errors.New("user disabled or deleted"))
 	}
 	scope, aud, err := s.refreshScope(c, old, req)
 	if err != nil {
@@ -154,4 +166,32 @@ func (s *Server) refreshScope(c Client, old RefreshToken, req tokenRequest) (sco
 			WithErr(errors.New("empty audience on refresh"))
 	}
 	return scope, aud, nil
+}
+
+// userGetter is the optional capability of a user directory to look a user
+// up by id (*users.Directory has it).
+type userGetter interface {
+	Get(ctx context.Context, id string) (users.User, error)
+}
+
+// subjectActive reports whether the user a grant was issued to still
+// exists and is enabled. With no directory that can tell, it reports true.
+func (s *Server) subjectActive(ctx context.Context, id string) (bool, error) {
+	var dir userGetter
+	if s.browser != nil {
+		dir = s.browser.accounts
+	} else if g, ok := s.users.(userGetter); ok {
+		dir = g
+	}
+	if dir == nil {
+		return true, nil
+	}
+	u, err := dir.Get(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return !u.Disabled, nil
 }

@@ -195,3 +195,26 @@ func TestRefreshConcurrentReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshDisabledUser: once the user is disabled, the refresh token is
+// refused and its family revoked, so rotation cannot outlive the account.
+func TestRefreshDisabledUser(t *testing.T) {
+	e := newLifecycleEnv(t, lcOptions{refreshTTL: 2 * time.Hour})
+	c := setupLifecycleClients(t, e)
+	e.users.add("bob", "correct horse battery", false)
+	first := e.passwordTokens(t, c.app, c.appSecret, "bob", "correct horse battery", "orders:read offline_access")
+	if resp, tb := e.refresh(t, c.app, c.appSecret, first.RefreshToken); resp.StatusCode != 200 {
+		t.Fatalf("refresh while enabled: %d %q", resp.StatusCode, tb.Error)
+	} else {
+		first = tb
+	}
+	e.users.disable("bob")
+	resp, tb := e.refresh(t, c.app, c.appSecret, first.RefreshToken)
+	if resp.StatusCode != 400 || tb.Error != "invalid_grant" {
+		t.Fatalf("refresh after disable: status %d %q, want 400 invalid_grant", resp.StatusCode, tb.Error)
+	}
+	claims := verifyAccessToken(t, e.testEnv, first.AccessToken)
+	if rec := e.tokens.accessByJTI(claims.ID); rec.RevokedAt.IsZero() {
+		t.Error("the family's access token was not revoked")
+	}
+}

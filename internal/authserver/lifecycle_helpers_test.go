@@ -355,6 +355,27 @@ func (m *memUsers) add(name, password string, mfa bool) users.User {
 	return u
 }
 
+// Get finds a user by id (the userGetter capability).
+func (m *memUsers) Get(_ context.Context, id string) (users.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, u := range m.users {
+		if u.user.ID == id {
+			return u.user, nil
+		}
+	}
+	return users.User{}, store.ErrNotFound
+}
+
+// disable marks the user disabled.
+func (m *memUsers) disable(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.users[name]
+	u.user.Disabled = true
+	m.users[name] = u
+}
+
 func (m *memUsers) Authenticate(_ context.Context, username, password string) (users.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

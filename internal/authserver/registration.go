@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -192,46 +190,15 @@ func checkClientName(name string) error {
 	return nil
 }
 
-// checkRedirectURI accepts an absolute URI without fragment (RFC 6749
-// §3.1.2): https, http only on a loopback host (RFC 8252 §7.3), or a
-// private-use scheme for native apps (RFC 8252 §7.1). Exact matching at the
-// authorization endpoint is done elsewhere (R9).
+// checkRedirectURI applies oauth.ValidateRegisteredRedirect (R9; RFC 6749
+// §3.1.2, RFC 8252 §7.3 and §8.3, RFC 9700 §4.1): https, http on a loopback
+// IP literal only (not "localhost"), or a reverse-DNS private-use scheme;
+// no fragment, user information, wildcard or dot segment.
 func checkRedirectURI(raw string) error {
-	bad := func(msg string) error { return &SpecError{Field: "redirect-uri", Message: msg} }
-	if len(raw) > maxRedirectURILen {
-		return bad("the redirect URI is too long")
-	}
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() {
-		return bad("a redirect URI must be an absolute URI")
-	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return bad("a redirect URI must not have a fragment")
-	}
-	switch scheme := strings.ToLower(u.Scheme); scheme {
-	case "https":
-		if u.Host == "" {
-			return bad("an https redirect URI needs a host")
-		}
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return bad("an http redirect URI is allowed only on a loopback host; use https")
-		}
-	case "javascript", "data", "vbscript", "file", "blob", "about":
-		return bad("scheme " + scheme + " is not allowed in a redirect URI")
-	}
-	if u.User != nil {
-		return bad("a redirect URI must not carry user information")
+	if err := oauth.ValidateRegisteredRedirect(raw); err != nil {
+		return &SpecError{Field: "redirect-uri", Message: "a redirect URI must be an absolute https URI, http on 127.0.0.1 or [::1], or a private-use scheme like com.example.app:/cb, without fragment or user information", Err: err}
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // RotateClientSecret gives client id a new secret and returns it (shown
