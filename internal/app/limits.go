@@ -22,11 +22,13 @@ func (a *App) buildShared(cfg *config.Config) {
 	}, 0, time.Now)
 }
 
-// limitTokenEndpoint applies authorization_server.rate_limit to the token
-// endpoint (R11): per client address, or per client id when by is client
-// and the client authenticates with HTTP Basic (client_secret_post callers
-// are limited by address). Over the limit: 429 with Retry-After and the
-// RateLimit headers, and an RFC 6749-style JSON error.
+// limitTokenEndpoint applies authorization_server.rate_limit to the
+// endpoints that authenticate clients — token, introspection, revocation —
+// each with its own buckets (R11): per client address, or per client id
+// when by is client and the client authenticates with HTTP Basic
+// (client_secret_post callers are limited by address). Over the limit: 429
+// with Retry-After and the RateLimit headers, and an RFC 6749-style JSON
+// error.
 func (a *App) limitTokenEndpoint(cfg *config.Config, h http.Handler) http.Handler {
 	as := cfg.AuthorizationServer
 	rl := as.RateLimit
@@ -37,17 +39,19 @@ func (a *App) limitTokenEndpoint(cfg *config.Config, h http.Handler) http.Handle
 	if err != nil {
 		return h // Validate refused such an issuer already
 	}
-	tokenPath := strings.TrimSuffix(u.Path, "/") + "/token"
+	base := strings.TrimSuffix(u.Path, "/")
+	limited := map[string]string{base + "/token": "token", base + "/introspect": "introspect", base + "/revoke": "revoke"}
 	lim := ratelimit.Limit{Requests: rl.Requests, Per: rl.Per.Std()}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != tokenPath {
+		name, ok := limited[r.URL.Path]
+		if !ok {
 			h.ServeHTTP(w, r)
 			return
 		}
-		key := "as-token|ip:" + peerIP(r.RemoteAddr)
+		key := "as-" + name + "|ip:" + peerIP(r.RemoteAddr)
 		if rl.By == config.ByClient {
 			if id, _, ok := r.BasicAuth(); ok && id != "" && len(id) <= 128 {
-				key = "as-token|client:" + id
+				key = "as-" + name + "|client:" + id
 			}
 		}
 		d, err := a.limiter.Allow(r.Context(), key, lim)
@@ -55,7 +59,7 @@ func (a *App) limitTokenEndpoint(cfg *config.Config, h http.Handler) http.Handle
 			writeTokenError(w, http.StatusInternalServerError, "server_error", "the request could not be processed")
 			return
 		}
-		ratelimit.SetHeaders(w.Header(), "token", d)
+		ratelimit.SetHeaders(w.Header(), name, d)
 		if !d.Allowed {
 			writeTokenError(w, http.StatusTooManyRequests, "temporarily_unavailable", "too many requests; retry later")
 			return

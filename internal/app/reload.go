@@ -98,6 +98,9 @@ func fixedSettingsChanged(old, cfg *config.Config) error {
 		o, n := old.AuthorizationServer, cfg.AuthorizationServer
 		same("authorization_server listener (listen, tls, insecure_plaintext)", o.Listener, n.Listener)
 		same("authorization_server.issuer", o.Issuer, n.Issuer)
+		// Retired signing keys stay published for the longest token
+		// lifetime, fixed when the key manager starts.
+		same("authorization_server.access_token.ttl", o.AccessToken.TTL, n.AccessToken.TTL)
 	}
 	if old.Gateway != nil && cfg.Gateway != nil {
 		o, n := old.Gateway, cfg.Gateway

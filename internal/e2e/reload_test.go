@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -132,6 +133,7 @@ func TestReloadRefusals(t *testing.T) {
 		{"fail/invalid-value", strings.Replace(string(base), "path_prefix: /orders", "path_prefix: orders", 1), "gateway.apis[0].path_prefix"},
 		{"fail/listen-changed", strings.Replace(string(base), s.gateway[len("https://"):], "127.0.0.1:1", 1), "gateway listener"},
 		{"fail/issuer-changed", strings.Replace(string(base), "issuer: https://127.0.0.1", "issuer: https://localhost", 1), "authorization_server.issuer"},
+		{"fail/access-ttl-changed", strings.Replace(string(base), "authorization_server:\n", "authorization_server:\n  access_token: { ttl: 10m }\n", 1), "authorization_server.access_token.ttl"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := os.WriteFile(s.cfgFile, []byte(tc.content), 0o600); err != nil {
@@ -204,5 +206,16 @@ func TestTokenEndpointRateLimit(t *testing.T) {
 	}
 	if last.Header.Get("Cache-Control") != "no-store" {
 		t.Error("429 lacks Cache-Control: no-store")
+	}
+	// Introspection has its own buckets under the same limit.
+	for i := 0; i < 4; i++ {
+		code, _ := s.postForm(t, "/introspect", id, secret, url.Values{"token": {"x"}})
+		if want := 200; i == 3 {
+			if code != http.StatusTooManyRequests {
+				t.Errorf("4th introspection: %d, want 429", code)
+			}
+		} else if code != want {
+			t.Errorf("introspection %d: %d, want %d", i+1, code, want)
+		}
 	}
 }
