@@ -1,8 +1,14 @@
-// Package authserver is Rempart's OAuth 2 authorization server: metadata
-// discovery (RFC 8414, OpenID Connect Discovery 1.0), the JWK set, the token
-// endpoint (RFC 6749 §3.2) with client authentication (RFC 6749 §2.3.1:
-// client_secret_basic and client_secret_post) and the client credentials
-// grant (RFC 6749 §4.4), and the client registration helpers the CLI uses.
+// Package authserver is Rempart's OAuth 2 / OpenID Connect authorization
+// server: metadata discovery (RFC 8414, OpenID Connect Discovery 1.0), the
+// JWK set, the token endpoint (RFC 6749 §3.2) with client authentication
+// (client_secret_basic, client_secret_post, private_key_jwt per RFC 7523)
+// and the client credentials, authorization code (with PKCE S256), refresh
+// token (rotated, reuse revokes the family) and per-client password grants;
+// the authorization endpoint with login, second-factor and consent pages;
+// ID tokens and userinfo; introspection (RFC 7662), revocation (RFC 7009)
+// and the jti deny-list gateways poll; the purge job; and the client
+// registration helpers the CLI uses. docs/authorization-server.md is the
+// user-facing reference.
 //
 // Handlers follow parse → check → pure method → render: the HTTP layer
 // decodes and checks the form, authenticates the client, calls a method that

@@ -130,7 +130,10 @@ func clientCreate(e *env, args []string) error {
 
 func clientOther(e *env, sub string, args []string) error {
 	fs, cfgFlag := newFlagSet("client "+sub, e.stderr)
-	grace := fs.Duration("grace", 0, "rotate-secret: keep the old secret valid this long (max 168h)")
+	var grace time.Duration
+	if sub == "rotate-secret" {
+		fs.DurationVar(&grace, "grace", 0, "keep the old secret valid this long (max 168h)")
+	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -144,9 +147,6 @@ func clientOther(e *env, sub string, args []string) error {
 			return usagef("usage: rempart client list")
 		}
 		return usagef("usage: rempart client %s ID", sub)
-	}
-	if *grace != 0 && sub != "rotate-secret" {
-		return usagef("--grace applies to rotate-secret only")
 	}
 	return withResources(e, *cfgFlag, func(ctx context.Context, res *app.Resources) error {
 		enc := json.NewEncoder(e.stdout)
@@ -176,7 +176,7 @@ func clientOther(e *env, sub string, args []string) error {
 			fmt.Fprintf(e.stderr, "client %s deleted\n", pos[0])
 			return nil
 		default: // rotate-secret
-			secret, err := authserver.RotateClientSecret(ctx, res.Store, res.Vault, pos[0], *grace, now)
+			secret, err := authserver.RotateClientSecret(ctx, res.Store, res.Vault, pos[0], grace, now)
 			if err != nil {
 				return err
 			}

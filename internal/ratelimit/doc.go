@@ -8,9 +8,9 @@
 //
 // [Limiter] is the small interface callers depend on: Allow charges one
 // request to a key under a [Limit] and returns a [Decision]. [Local] is the
-// single-node implementation; a Redis-backed limiter for clusters
-// (internal/ratelimit/redislimit) implements the same interface, and falls
-// back to a Local when Redis is unreachable (D3). Keys are opaque strings
+// single-node implementation; a Redis-backed limiter for clusters (not
+// built yet) would implement the same interface and fall back to a Local
+// when Redis is unreachable (D3). Keys are opaque strings
 // built by callers, such as "orders|client:<id>"; keys longer than
 // [MaxKeyLen] bytes are replaced by their SHA-256 so that the memory held
 // per key is bounded.
