@@ -54,20 +54,26 @@ func newEntry(c *token.AccessClaims, nAPIs int) (*cacheEntry, error) {
 // taken from the cache, but its expiry and revocation are checked on every
 // request (R3): the cache saves the signature check, never a decision.
 func (g *Gateway) authenticate(r *http.Request, x *exchange, now time.Time) *failure {
-	raw, err := bearerToken(r.Header["Authorization"])
-	switch {
-	case errors.Is(err, errNoCredential):
-		return unauthorized(challengeBearer, "missing", err)
-	case errors.Is(err, errBasic):
-		return counted(unauthorized(challengeBearer, "basic_refused", err), "")
-	case errors.Is(err, errOtherScheme):
-		return unauthorized(challengeBearer, "unsupported_scheme", err)
-	case err != nil:
+	raw, err := bearerCredentials(r.Header["Authorization"])
+	if err != nil {
+		switch {
+		case errors.Is(err, errNoCredential):
+			return unauthorized(challengeBearer, "missing", err)
+		case errors.Is(err, errBasic):
+			return counted(unauthorized(challengeBearer, "basic_refused", err), "")
+		case errors.Is(err, errOtherScheme):
+			return unauthorized(challengeBearer, "unsupported_scheme", err)
+		}
 		return counted(&failure{status: http.StatusBadRequest, challenge: challengeInvalidRequest,
 			reason: "invalid_request", auth: true, err: err}, "")
 	}
+	// A cached key passed isB64Token before it was stored, so a hit needs
+	// no new syntax check of the (long) token; a miss gets it here.
 	e := g.cache.get(raw, now)
 	if e == nil {
+		if !isB64Token(raw) {
+			return badBearerForm()
+		}
 		claims, err := g.verifier.VerifyAccess(raw)
 		if err != nil {
 			f := unauthorized(challengeInvalidToken, token.Reason(err), err)
@@ -94,6 +100,13 @@ func (g *Gateway) authenticate(r *http.Request, x *exchange, now time.Time) *fai
 	}
 	x.entry = e
 	return nil
+}
+
+// badBearerForm is the failure of Bearer credentials that are not a
+// b64token (RFC 6750 §2.1): 400 invalid_request, counted toward the jail.
+func badBearerForm() *failure {
+	return counted(&failure{status: http.StatusBadRequest, challenge: challengeInvalidRequest,
+		reason: "invalid_request", auth: true, err: errBadBearerForm}, "")
 }
 
 // counted marks f as a failure that counts toward the jail (R3), charged

@@ -19,6 +19,18 @@ var (
 // more spaces, then a b64token (RFC 6750 §2.1 ABNF) and nothing else. It
 // never returns or logs the credential of another scheme.
 func bearerToken(values []string) (string, error) {
+	tok, err := bearerCredentials(values)
+	if err == nil && !isB64Token(tok) {
+		return "", errBadBearerForm
+	}
+	return tok, err
+}
+
+// bearerCredentials is bearerToken without the b64token check: the text
+// after "Bearer" and its spaces. The caller must check isB64Token before
+// using it as a token; a string found among the verification cache's keys
+// passed that check when it was stored (authenticate).
+func bearerCredentials(values []string) (string, error) {
 	switch len(values) {
 	case 0:
 		return "", errNoCredential
@@ -36,11 +48,7 @@ func bearerToken(values []string) (string, error) {
 	case !strings.EqualFold(scheme, "Bearer"):
 		return "", errOtherScheme
 	}
-	tok := strings.TrimLeft(rest, " ")
-	if !isB64Token(tok) {
-		return "", errBadBearerForm
-	}
-	return tok, nil
+	return strings.TrimLeft(rest, " "), nil
 }
 
 // isB64Token reports RFC 6750 §2.1 b64token:

@@ -2,14 +2,18 @@ package gateway
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rempart/rempart/internal/web"
 )
 
 // fakeUpstream answers every request in-process, so benchmarks measure the
@@ -197,4 +201,35 @@ func BenchmarkGatewayPipeline(b *testing.B) {
 			})
 		})
 	}
+}
+
+// swapLike is app.swapHandler's shape (internal/app/reload.go): the
+// listener serves through an atomically replaced handler.
+type swapLike struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swapLike) ServeHTTP(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }
+
+// BenchmarkGatewayApp is BenchmarkGatewayCached wrapped as the app serves
+// it (internal/app addListener, buildGateway): web.Observe with metrics
+// and a warn-level logger, the reload indirection, HTTPS security headers,
+// the jail, the revocation check (D1) and the gateway's metrics.
+func BenchmarkGatewayApp(b *testing.B) {
+	f := newFixture(b)
+	d := f.deps()
+	d.Transport = fakeUpstream{}
+	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	d.Log = log
+	d.Jail = f.newJail()
+	d.Revoked = func(string) bool { return false }
+	g, err := New(Config{Issuer: testIssuer, HTTPS: true, APIs: []API{{
+		Name: "orders", PathPrefix: "/orders", Upstream: benchUpstream, Auth: AuthOAuth2,
+		Scopes: []string{"orders:read"},
+	}}}, d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sw := &swapLike{}
+	var h http.Handler = g
+	sw.h.Store(&h)
+	runParallel(b, web.Observe("gateway", log, f.metrics, true, sw), "Bearer "+f.token(b, f.claims("orders:read", "orders")))
 }

@@ -24,14 +24,56 @@ func (g *Gateway) checkHygiene(r *http.Request) *failure {
 	if err := hygiene.CheckFraming(r); err != nil {
 		return &failure{status: http.StatusBadRequest, reason: "framing", closeConn: true, err: err}
 	}
-	if err := hygiene.CheckHeaderLimits(r.Header, g.maxHeaders); err != nil {
-		return &failure{status: http.StatusRequestHeaderFieldsTooLarge, reason: "too_many_headers", err: err}
+	s := scanHeader(r.Header)
+	if s.fields > g.fieldLimit() {
+		if err := hygiene.CheckHeaderLimits(r.Header, g.maxHeaders); err != nil {
+			return &failure{status: http.StatusRequestHeaderFieldsTooLarge, reason: "too_many_headers", err: err}
+		}
 	}
-	if hasMethodOverride(r.Header) && hygiene.StripMethodOverride(r.Header) {
+	if s.override && hygiene.StripMethodOverride(r.Header) {
 		g.log.DebugContext(r.Context(), "method override header ignored", "request_id", web.RequestID(r.Context()))
 	}
-	hygiene.StripHopByHop(r.Header)
+	if s.hopByHop {
+		hygiene.StripHopByHop(r.Header)
+	}
 	return nil
+}
+
+// fieldLimit is the field-line limit hygiene.CheckHeaderLimits applies
+// for g.maxHeaders.
+func (g *Gateway) fieldLimit() int {
+	if g.maxHeaders > 0 {
+		return g.maxHeaders
+	}
+	return hygiene.DefaultMaxHeaderCount
+}
+
+// headerScan is what one pass over a request header finds, so that the
+// common request pays one iteration rather than a dozen lookups and the
+// hygiene functions' own canonicalising deletions.
+type headerScan struct {
+	fields   int  // field lines, counted as hygiene.CheckHeaderLimits counts them
+	override bool // one of hygiene.MethodOverrideHeaders, by its canonical name
+	hopByHop bool // one of the fields hygiene.StripHopByHop always removes (Connection included)
+}
+
+// scanHeader scans h. Header.Del and the lookups of the hygiene functions
+// use canonical names only, so a field absent here under its canonical
+// name is one they would not touch: without override, StripMethodOverride
+// finds nothing; without hopByHop (no Connection field, hence no field it
+// names), StripHopByHop removes nothing.
+func scanHeader(h http.Header) (s headerScan) {
+	for k, vs := range h {
+		s.fields += len(vs)
+		switch k {
+		case "X-Http-Method-Override", "X-Http-Method", "X-Method-Override":
+			s.override = true
+		case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+			"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
+			s.hopByHop = true
+		}
+	}
+	return s
 }
 
 // refuseQueryCredentials refuses a credential-like query parameter on every
@@ -124,11 +166,4 @@ func hasParam(query, key string) bool {
 		}
 	}
 	return false
-}
-
-// hasMethodOverride reports whether h has one of
-// hygiene.MethodOverrideHeaders, looked up by their canonical names as
-// StripMethodOverride does, without allocating.
-func hasMethodOverride(h http.Header) bool {
-	return len(h["X-Http-Method-Override"]) > 0 || len(h["X-Http-Method"]) > 0 || len(h["X-Method-Override"]) > 0
 }

@@ -20,6 +20,7 @@ const (
 // assertion is a signed Rempart-Identity and its expiry.
 type assertion struct {
 	jws    string
+	field  []string // {jws}: the Rempart-Identity field value, shared by every request reusing it
 	exp    time.Time
 	capped bool // exp is the access token's exp: a fresh one would not live longer
 }
@@ -41,14 +42,14 @@ type keyedSigner struct {
 	s   *token.Signer
 }
 
-// identity returns the Rempart-Identity for the authenticated token e and
-// API a: reused from e while it has ≥ 10 s left, else freshly signed with
-// the current key (iss, aud = API name, sub, client_id, scope, jti, iat,
-// exp ≤ iat + 60 s and never past the access token's exp).
-func (g *Gateway) identity(e *cacheEntry, a *api, now time.Time) (string, error) {
+// identity returns the Rempart-Identity assertion for the authenticated
+// token e and API a: reused from e while it has ≥ 10 s left, else freshly
+// signed with the current key (iss, aud = API name, sub, client_id, scope,
+// jti, iat, exp ≤ iat + 60 s and never past the access token's exp).
+func (g *Gateway) identity(e *cacheEntry, a *api, now time.Time) (*assertion, error) {
 	slot := &e.ident[a.index]
 	if cur := slot.Load(); cur != nil && cur.reusable(now) {
-		return cur.jws, nil
+		return cur, nil
 	}
 	iat := now.Truncate(time.Second)
 	exp, capped := iat.Add(identityTTL), false
@@ -69,15 +70,16 @@ func (g *Gateway) identity(e *cacheEntry, a *api, now time.Time) (string, error)
 	}
 	s, err := g.signer.get(g.keys)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	jws, err := s.Sign(c)
 	if err != nil {
-		return "", fmt.Errorf("gateway: sign Rempart-Identity: %w", err)
+		return nil, fmt.Errorf("gateway: sign Rempart-Identity: %w", err)
 	}
 	// exp as the JWT states it (whole seconds), for the reuse rule.
-	slot.Store(&assertion{jws: jws, exp: c.Expiry.Time(), capped: capped})
-	return jws, nil
+	as := &assertion{jws: jws, field: []string{jws}, exp: c.Expiry.Time(), capped: capped}
+	slot.Store(as)
+	return as, nil
 }
 
 // get returns a signer for the current signing key.

@@ -12,11 +12,14 @@ var errJailed = errors.New("gateway: address or principal in jail (R3)")
 
 // checkJail refuses a request whose key (an address or a principal) is
 // jailed: 429 with Retry-After, even when its credentials are valid (R3).
-func (g *Gateway) checkJail(key string) *failure {
+// The key goes to the jail in x's scratch array: a variadic argument of an
+// interface call would otherwise be allocated on every request.
+func (g *Gateway) checkJail(x *exchange, key string) *failure {
 	if g.jail == nil || key == "" {
 		return nil
 	}
-	if left, jailed := g.jail.Check(key); jailed {
+	x.jailKey[0] = key
+	if left, jailed := g.jail.Check(x.jailKey[:]...); jailed {
 		return &failure{status: http.StatusTooManyRequests, retryAfter: left, reason: "jailed", err: errJailed}
 	}
 	return nil

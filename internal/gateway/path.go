@@ -257,16 +257,19 @@ func unreserved(c byte) bool {
 
 // keepRaw reports the characters a canonical path carries unencoded:
 // unreserved, sub-delims except ";", ":", "@" and "/" (RFC 3986 §3.3 pchar).
-func keepRaw(c byte) bool {
-	if unreserved(c) {
-		return true
+func keepRaw(c byte) bool { return keepRawTable[c] }
+
+// keepRawTable is keepRaw as a table (built once, never written): the
+// fast path scans every byte of every request path.
+var keepRawTable = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = unreserved(byte(c))
 	}
-	switch c {
-	case '/', ':', '@', '!', '$', '&', '\'', '(', ')', '*', '+', ',', '=':
-		return true
+	for _, c := range []byte("/:@!$&'()*+,=") {
+		t[c] = true
 	}
-	return false
-}
+	return t
+}()
 
 const upperHex = "0123456789ABCDEF"
 

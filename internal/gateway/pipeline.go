@@ -16,7 +16,7 @@ var (
 
 // exchange is one request's state through the pipeline. ServeHTTP
 // allocates it; the proxy stages (Rewrite, ModifyResponse, the upstream
-// transport) find it in the request context.
+// transport) find it through the request context (exchangeOf).
 type exchange struct {
 	in    *http.Request // the request as received
 	route *route
@@ -32,7 +32,10 @@ type exchange struct {
 	body     []byte            // the request body, read whole (bounded) when present
 	parsed   any               // the body as parsed JSON, when it is JSON
 	params   map[string]string // path parameters the OpenAPI operation matched (policies)
-	identity string            // Rempart-Identity for the upstream
+	identity *assertion        // Rempart-Identity for the upstream; nil without one
+
+	respHeader http.Header // the response's header map (forward); cleanResponse writes Rempart's fields there
+	jailKey    [1]string   // checkJail's argument, kept off the per-call heap
 }
 
 // serve is the pipeline, one stage per step. A stage that refuses returns
@@ -85,7 +88,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, x *exchange) *fa
 
 	// 6. Jail: a jailed address is refused, even with valid credentials (R3).
 	if g.jail != nil {
-		if f := g.checkJail(g.ipKey(r, x)); f != nil {
+		if f := g.checkJail(x, g.ipKey(r, x)); f != nil {
 			return f
 		}
 	}
@@ -103,7 +106,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, x *exchange) *fa
 		return g.countFailure(r, x, f)
 	}
 	if x.entry != nil {
-		if f := g.checkJail(x.entry.principal); f != nil {
+		if f := g.checkJail(x, x.entry.principal); f != nil {
 			return f
 		}
 	}

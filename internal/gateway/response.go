@@ -23,48 +23,89 @@ const (
 // rate-limit fields) are dropped from the upstream's copy so that each is
 // sent once, with Rempart's value. An error becomes a generic 502.
 func (g *Gateway) cleanResponse(res *http.Response) error {
-	x, _ := res.Request.Context().Value(stateKey{}).(*exchange)
+	x := exchangeOf(res.Request.Context())
 	h := res.Header
-	for k := range h {
-		if strippedResponseHeader(k) || (x != nil && ownedResponseHeader(x.route, k)) {
+	// Rempart's fields go straight into the response's own header map when
+	// forward recorded it (ReverseProxy copies h there next, value by value,
+	// canonicalising each name), under canonical names with shared
+	// immutable values; the upstream's X-Frame-Options and Referrer-Policy
+	// are then dropped from h, as Header.Set on h would have replaced them.
+	// One pass over h does the removals and notes the fields Rempart
+	// leaves to the upstream when it sets them (response validation, which
+	// reads h, sees it as before: those two are dropped after it). A 101
+	// answer keeps the fields in h: ReverseProxy refuses it with an error
+	// response (the request asked for no upgrade), which must not get them.
+	dst, redirect := h, x != nil && x.respHeader != nil && res.StatusCode != http.StatusSwitchingProtocols
+	if redirect {
+		dst = x.respHeader
+	}
+	validating := x != nil && x.route.api.validateResp
+	var hasCSP, hasCacheControl bool
+	for k, vs := range h {
+		switch {
+		case strippedResponseHeader(k) || (x != nil && ownedResponseHeader(x.route, k)):
 			delete(h, k)
+		case redirect && !validating && (k == "X-Frame-Options" || k == "Referrer-Policy"):
+			delete(h, k)
+		case k == "Content-Security-Policy":
+			hasCSP = len(vs) > 0
+		case k == "Cache-Control":
+			hasCacheControl = len(vs) > 0
 		}
 	}
 	if x != nil {
 		switch {
 		case res.ContentLength > g.maxResponseBody:
 			return errResponseTooLarge
-		case x.route.api.validateResp:
+		case validating:
 			if err := g.checkResponse(res, x); err != nil {
 				return err
+			}
+			hasCSP, hasCacheControl = len(h["Content-Security-Policy"]) > 0, len(h["Cache-Control"]) > 0
+			if redirect {
+				delete(h, "X-Frame-Options")
+				delete(h, "Referrer-Policy")
 			}
 		case res.ContentLength < 0:
 			res.Body = &limitedBody{rc: res.Body, left: g.maxResponseBody, g: g, r: x.in}
 		}
 	}
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	if len(h["Content-Security-Policy"]) == 0 {
-		h.Set("Content-Security-Policy", apiCSP)
+	dst["X-Frame-Options"] = frameOptionsValue
+	dst["Referrer-Policy"] = referrerPolicyValue
+	if !hasCSP {
+		dst["Content-Security-Policy"] = apiCSPValue
 	}
-	if x != nil && x.identity != "" {
-		if len(h["Cache-Control"]) == 0 {
-			h.Set("Cache-Control", "no-store") // an authenticated answer is private
-		}
+	if x != nil && x.identity != nil && !hasCacheControl {
+		dst["Cache-Control"] = noStoreValue // an authenticated answer is private
 	}
 	return nil
 }
 
+// Values of the fields cleanResponse sets, shared by every response: a
+// header value slice is replaced or appended to (len == cap: an append
+// copies), never written in place.
+var (
+	frameOptionsValue   = []string{"DENY"}
+	referrerPolicyValue = []string{"no-referrer"}
+	apiCSPValue         = []string{apiCSP}
+	noStoreValue        = []string{"no-store"}
+)
+
+// strippedResponseNames are the canonical names strippedResponseHeader
+// removes (besides its prefixes).
+var strippedResponseNames = newNameSet(
+	"Server", "X-Powered-By", "X-Aspnet-Version", "X-Aspnetmvc-Version", "X-Runtime",
+	"X-Version", "X-Generator", "Via", "X-Backend-Server",
+	"X-Request-Id", "X-Content-Type-Options", "Strict-Transport-Security")
+
 // strippedResponseHeader reports upstream response headers that disclose
 // the upstream's software or topology (R17), or that Rempart sets itself.
+// Names are compared as strippedRequestHeader compares them.
 func strippedResponseHeader(k string) bool {
 	if strings.IndexByte(k, '_') >= 0 {
 		k = strings.ReplaceAll(k, "_", "-")
 	}
-	switch http.CanonicalHeaderKey(k) {
-	case "Server", "X-Powered-By", "X-Aspnet-Version", "X-Aspnetmvc-Version", "X-Runtime",
-		"X-Version", "X-Generator", "Via", "X-Backend-Server",
-		"X-Request-Id", "X-Content-Type-Options", "Strict-Transport-Security":
+	if strippedResponseNames.has(k) {
 		return true
 	}
 	return hasFoldPrefix(k, "X-Envoy-") || hasFoldPrefix(k, "X-Kong-") || hasFoldPrefix(k, "Rempart-")

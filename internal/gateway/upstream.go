@@ -22,7 +22,7 @@ func (timeoutError) Timeout() bool   { return true }
 func (timeoutError) Temporary() bool { return true }
 
 func (u upstreamTimeouts) RoundTrip(req *http.Request) (*http.Response, error) {
-	x, _ := req.Context().Value(stateKey{}).(*exchange)
+	x := exchangeOf(req.Context())
 	if x == nil || x.route.api.upstreamTimeout <= 0 {
 		return u.rt.RoundTrip(req)
 	}

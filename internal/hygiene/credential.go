@@ -79,7 +79,7 @@ func NewCredentialDetector(extra []string) *CredentialDetector {
 func (d *CredentialDetector) Find(rawQuery string) (param string, found bool) {
 	for rawQuery != "" {
 		var pair string
-		if i := strings.IndexAny(rawQuery, "&;"); i >= 0 {
+		if i := indexSeparator(rawQuery); i >= 0 {
 			pair, rawQuery = rawQuery[:i], rawQuery[i+1:]
 		} else {
 			pair, rawQuery = rawQuery, ""
@@ -99,28 +99,46 @@ func (d *CredentialDetector) Find(rawQuery string) (param string, found bool) {
 	return "", false
 }
 
-// match checks the whole decoded name and each of its parts.
+// indexSeparator is strings.IndexAny(q, "&;") without its per-call set
+// construction.
+func indexSeparator(q string) int {
+	for i := 0; i < len(q); i++ {
+		if q[i] == '&' || q[i] == ';' {
+			return i
+		}
+	}
+	return -1
+}
+
+// match checks the whole decoded name and each of its parts. Squashed
+// forms are built in a stack buffer: a query of ordinary names costs no
+// allocation.
 func (d *CredentialDetector) match(dec string) (string, bool) {
-	if n, ok := d.matchPart(squash(dec)); ok {
+	var buf [64]byte
+	if n, ok := d.matchPart(squashAppend(buf[:0], dec)); ok {
 		return n, true
 	}
+	if !strings.ContainsFunc(dec, isPartSep) {
+		return "", false // the only part is the whole name, checked above
+	}
 	for part := range strings.FieldsFuncSeq(dec, isPartSep) {
-		if n, ok := d.matchPart(squash(part)); ok {
+		if n, ok := d.matchPart(squashAppend(buf[:0], part)); ok {
 			return n, true
 		}
 	}
 	return "", false
 }
 
-func (d *CredentialDetector) matchPart(s string) (string, bool) {
-	if s == "" {
+func (d *CredentialDetector) matchPart(s []byte) (string, bool) {
+	if len(s) == 0 {
 		return "", false
 	}
 	for _, c := range d.names {
+		n := len(c.squashed)
 		switch {
-		case s == c.squashed, s == "x"+c.squashed:
+		case string(s) == c.squashed, len(s) == n+1 && s[0] == 'x' && string(s[1:]) == c.squashed:
 			return c.name, true
-		case len(c.squashed) >= suffixMinLen && strings.HasSuffix(s, c.squashed):
+		case n >= suffixMinLen && len(s) >= n && string(s[len(s)-n:]) == c.squashed:
 			return c.name, true
 		}
 	}
@@ -182,22 +200,25 @@ func unhex(c byte) byte {
 
 // squash lower-cases s and keeps only ASCII letters and digits; a non-ASCII
 // rune whose case-folding orbit holds an ASCII letter becomes that letter.
-func squash(s string) string {
-	var b strings.Builder
+func squash(s string) string { return string(squashAppend(nil, s)) }
+
+// squashAppend appends squash(s) to dst.
+func squashAppend(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
+		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
 			r = asciiFold(r)
 		}
+		i += size
 		switch {
 		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
-			b.WriteRune(r)
+			dst = append(dst, byte(r))
 		case 'A' <= r && r <= 'Z':
-			b.WriteRune(r + 'a' - 'A')
+			dst = append(dst, byte(r+'a'-'A'))
 		}
 	}
-	return b.String()
+	return dst
 }
 
 // asciiFold returns the ASCII letter in r's simple case-folding orbit, or

@@ -58,13 +58,25 @@ var MethodOverrideHeaders = []string{"X-HTTP-Method-Override", "X-HTTP-Method", 
 // whether any was present (worth a log line: it is a probe or a confused
 // client).
 func StripMethodOverride(h http.Header) (found bool) {
-	for _, k := range MethodOverrideHeaders {
-		if _, ok := h[http.CanonicalHeaderKey(k)]; ok {
+	for _, k := range methodOverrideKeys {
+		if _, ok := h[k]; ok {
 			found = true
-			h.Del(k)
+			delete(h, k)
 		}
 	}
 	return found
+}
+
+// methodOverrideKeys are MethodOverrideHeaders canonicalised once, as
+// Header.Del would on every call.
+var methodOverrideKeys = canonicalKeys(MethodOverrideHeaders)
+
+func canonicalKeys(names []string) []string {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = http.CanonicalHeaderKey(n)
+	}
+	return keys
 }
 
 // DefaultMaxHeaderCount is CheckHeaderLimits' limit when given maxCount <= 0.

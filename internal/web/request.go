@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,12 +15,16 @@ import (
 type RequestInfo struct {
 	ID    string // random UUID v4 (R16), also sent as X-Request-ID
 	Route string // low-cardinality label for logs and metrics (API name, endpoint)
+	// Local is the wrapped handler's own per-request value (the gateway's
+	// exchange), reachable from the request's context without a context
+	// and request copy of its own. Observe never reads it.
+	Local any
 }
 
 type infoKey struct{}
 
-// Info returns the request's RequestInfo, or a fresh empty one when the
-// request did not pass through Observe (tests).
+// Info returns the request's RequestInfo, or a fresh empty one (ID "")
+// when the request did not pass through Observe (tests).
 func Info(ctx context.Context) *RequestInfo {
 	if ri, ok := ctx.Value(infoKey{}).(*RequestInfo); ok {
 		return ri
@@ -44,11 +49,17 @@ type Observer interface {
 func Observe(role string, log *slog.Logger, obs Observer, https bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &RequestInfo{ID: uuid.NewString()}
+		// One allocation holds the request's info, its status writer and
+		// its X-Request-ID field value.
+		o := &observed{}
+		ri := &o.info
+		ri.ID = o.newID()
 		h := w.Header()
-		h.Set("X-Request-ID", ri.ID)
+		o.idField[0] = ri.ID
+		h[headerRequestID] = o.idField[:]
 		SetSecurityHeaders(h, https)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &o.sw
+		sw.ResponseWriter = w
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
 		next.ServeHTTP(sw, r)
 		status := sw.status
@@ -80,11 +91,45 @@ func Observe(role string, log *slog.Logger, obs Observer, https bool, next http.
 	})
 }
 
+// observed is what Observe allocates per request, in one piece.
+type observed struct {
+	info    RequestInfo
+	sw      statusWriter
+	idField [1]string // the X-Request-ID field value
+	rnd     uuid.UUID // crypto/rand bytes of the id
+}
+
+// newID returns a random (version 4) UUID, as uuid.NewString does (R16),
+// reading crypto/rand into o rather than into a fresh allocation.
+func (o *observed) newID() string {
+	if _, err := rand.Read(o.rnd[:]); err != nil {
+		panic(err) // crypto/rand.Read never fails (Go ≥ 1.24); uuid.NewString panics too
+	}
+	o.rnd[6] = (o.rnd[6] & 0x0f) | 0x40 // version 4
+	o.rnd[8] = (o.rnd[8] & 0x3f) | 0x80 // variant RFC 4122
+	return o.rnd.String()
+}
+
+// Canonical names and immutable values of the fields Observe and
+// SetSecurityHeaders set. The value slices are shared by every response:
+// header maps are only ever replaced or appended to (len == cap, so an
+// append copies), never written in place.
+const (
+	headerRequestID = "X-Request-Id"
+	headerNoSniff   = "X-Content-Type-Options"
+	headerHSTS      = "Strict-Transport-Security"
+)
+
+var (
+	noSniffValue = []string{"nosniff"}
+	hstsValue    = []string{"max-age=63072000; includeSubDomains"}
+)
+
 // SetSecurityHeaders sets the headers every response carries.
 func SetSecurityHeaders(h http.Header, https bool) {
-	h.Set("X-Content-Type-Options", "nosniff")
+	h[headerNoSniff] = noSniffValue
 	if https {
-		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		h[headerHSTS] = hstsValue
 	}
 }
 
