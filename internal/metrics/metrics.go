@@ -6,6 +6,7 @@ package metrics
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,7 +21,10 @@ type Metrics struct {
 	tokensIssued *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
 	reloads      *prometheus.CounterVec
-	store        storeMetrics // store.go
+
+	handlesMu sync.RWMutex // guards handles
+	handles   map[requestKey]requestHandles
+	store     storeMetrics // store.go
 }
 
 // New returns collectors registered in a fresh registry, with the Go runtime
@@ -57,12 +61,47 @@ func New() *Metrics {
 }
 
 // ObserveRequest records one finished request (implements web.Observer).
+// It runs on every request: the counter and histogram of each (role, route,
+// status) are looked up once and then reused.
 func (m *Metrics) ObserveRequest(role, route string, status int, elapsed time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(role, route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(role, route).Observe(elapsed.Seconds())
+	h := m.requestHandles(role, route, status)
+	h.count.Inc()
+	h.latency.Observe(elapsed.Seconds())
+}
+
+// requestKey identifies the cached handles of ObserveRequest.
+type requestKey struct {
+	role, route string
+	status      int
+}
+
+type requestHandles struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
+}
+
+func (m *Metrics) requestHandles(role, route string, status int) requestHandles {
+	k := requestKey{role, route, status}
+	m.handlesMu.RLock()
+	h, ok := m.handles[k]
+	m.handlesMu.RUnlock()
+	if ok {
+		return h
+	}
+	h = requestHandles{
+		count:   m.requests.WithLabelValues(role, route, strconv.Itoa(status)),
+		latency: m.latency.WithLabelValues(role, route),
+	}
+	m.handlesMu.Lock()
+	if m.handles == nil {
+		m.handles = map[requestKey]requestHandles{}
+	}
+	m.handles[k] = h // routes are bounded by the configuration; statuses by HTTP
+	m.handlesMu.Unlock()
+	return h
 }
 
 // TokenIssued counts one access token issued through grantType.
