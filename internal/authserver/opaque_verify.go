@@ -87,7 +87,7 @@ func (v *OpaqueVerifier) VerifyAccess(raw string) (*token.AccessClaims, error) {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, fmt.Errorf("%w: unknown opaque token", token.ErrSignature)
 	case err != nil:
-		return nil, fmt.Errorf("authserver: opaque token lookup: %w", err)
+		return nil, fmt.Errorf("%w: opaque token lookup: %w", token.ErrUnavailable, err)
 	case !t.RevokedAt.IsZero():
 		return nil, fmt.Errorf("%w: opaque token revoked", token.ErrSignature)
 	case !now.Before(t.ExpiresAt):

@@ -76,6 +76,9 @@ func (g *Gateway) authenticate(r *http.Request, x *exchange, now time.Time) *fai
 		}
 		claims, err := g.verifier.VerifyAccess(raw)
 		if err != nil {
+			if errors.Is(err, token.ErrUnavailable) {
+				return unavailable(err) // D2: fail closed, the token is not to blame
+			}
 			f := unauthorized(challengeInvalidToken, token.Reason(err), err)
 			if errors.Is(err, token.ErrExpired) {
 				return f // a genuine token past its time: not an attack
@@ -91,6 +94,11 @@ func (g *Gateway) authenticate(r *http.Request, x *exchange, now time.Time) *fai
 	}
 	if !now.Before(e.exp) {
 		return unauthorized(challengeInvalidToken, "expired", token.ErrExpired)
+	}
+	if g.revReady != nil {
+		if err := g.revReady(); err != nil {
+			return unavailable(err) // D2: revocations unknown, refuse without blame
+		}
 	}
 	if g.revoked != nil && g.revoked(e.claims.ID) {
 		return counted(unauthorized(challengeInvalidToken, "revoked", errors.New("gateway: token revoked")), e.principal)

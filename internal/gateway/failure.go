@@ -67,6 +67,13 @@ func routeFailure(err error, allow []string) *failure {
 
 // unauthorized is a 401 with a bearer challenge, counted as an
 // authentication failure.
+// unavailable is a 503 for a request whose credential could not be checked
+// because a dependency is down (D2: fail closed). It is not an
+// authentication failure and never counts toward the jail.
+func unavailable(err error) *failure {
+	return &failure{status: http.StatusServiceUnavailable, reason: "unavailable", err: err}
+}
+
 func unauthorized(challenge, reason string, err error) *failure {
 	return &failure{status: http.StatusUnauthorized, challenge: challenge, reason: reason, auth: true, err: err}
 }

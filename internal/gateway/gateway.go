@@ -180,14 +180,18 @@ type Deps struct {
 	Keys     SigningKeys // signs Rempart-Identity
 	// Revoked, when set, is asked on every authenticated request, cache hit
 	// or not (D1: the jti deny-list).
-	Revoked   func(jti string) bool
-	APIKeys   APIKeys           // required when an API or route uses api_key
-	Jail      Jail              // nil: no jail (tests and benchmarks only)
-	Limiter   ratelimit.Limiter // nil: a private in-memory limiter, when some API is limited
-	Transport http.RoundTripper // nil: a tuned *http.Transport (see newTransport)
-	Metrics   *metrics.Metrics  // may be nil
-	Log       *slog.Logger      // nil: discard
-	Now       func() time.Time  // nil: time.Now
+	Revoked func(jti string) bool
+	// RevocationReady, when set, is asked before Revoked: while it fails
+	// (the deny-list is stale) tokens are refused with 503, without
+	// counting toward the jail, since the caller is not at fault (D2).
+	RevocationReady func() error
+	APIKeys         APIKeys           // required when an API or route uses api_key
+	Jail            Jail              // nil: no jail (tests and benchmarks only)
+	Limiter         ratelimit.Limiter // nil: a private in-memory limiter, when some API is limited
+	Transport       http.RoundTripper // nil: a tuned *http.Transport (see newTransport)
+	Metrics         *metrics.Metrics  // may be nil
+	Log             *slog.Logger      // nil: discard
+	Now             func() time.Time  // nil: time.Now
 }
 
 // Gateway is the reverse proxy in front of the configured APIs. It is safe
@@ -200,6 +204,7 @@ type Gateway struct {
 	verifier  TokenVerifier
 	keys      SigningKeys
 	revoked   func(jti string) bool
+	revReady  func() error
 	apiKeys   APIKeys
 	jail      Jail
 	limiter   ratelimit.Limiter
@@ -259,6 +264,7 @@ func New(cfg Config, d Deps) (*Gateway, error) {
 		verifier:        d.Verifier,
 		keys:            d.Keys,
 		revoked:         d.Revoked,
+		revReady:        d.RevocationReady,
 		apiKeys:         d.APIKeys,
 		jail:            d.Jail,
 		limiter:         d.Limiter,

@@ -142,6 +142,14 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	}
 	pr.SetURL(a.upstream) // joins the upstream's base path; Host becomes the upstream's
 	pr.SetXForwarded()
+	if len(g.trusted) > 0 {
+		// Behind trusted proxies the peer is a proxy: tell the upstream the
+		// client address the gateway itself decided on (contract: the
+		// right-most untrusted X-Forwarded-For entry).
+		if a := g.clientIP(pr.In, x); a.IsValid() {
+			out.Header["X-Forwarded-For"] = []string{a.String()}
+		}
+	}
 	// Canonical keys assigned directly: what Header.Set does, without
 	// canonicalising constant names on every request.
 	if id := web.RequestID(pr.In.Context()); id != "" {

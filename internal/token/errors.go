@@ -26,6 +26,10 @@ var (
 	ErrAudience = errors.New("token: wrong audience")
 	// ErrClaims reports a required claim that is missing or invalid.
 	ErrClaims = errors.New("token: invalid claims")
+	// ErrUnavailable reports that a token could not be checked because
+	// something it depends on (the store behind opaque tokens) is
+	// unavailable: the caller fails closed (D2) without blaming the token.
+	ErrUnavailable = errors.New("token: verification unavailable")
 )
 
 // reasons maps each sentinel to its label, in the order Reason tests them.
@@ -43,11 +47,13 @@ var reasons = []struct {
 	{ErrIssuer, "issuer"},
 	{ErrAudience, "audience"},
 	{ErrClaims, "claims"},
+	{ErrUnavailable, "unavailable"},
 }
 
 // Reason returns a short, stable label for a verification error, for metrics
 // and logs: "malformed", "algorithm", "header", "unknown_key", "signature",
-// "expired", "not_yet_valid", "issuer", "audience", "claims", or "other".
+// "expired", "not_yet_valid", "issuer", "audience", "claims", "unavailable"
+// or "other".
 func Reason(err error) string {
 	for _, r := range reasons {
 		if errors.Is(err, r.err) {
