@@ -120,8 +120,8 @@ func TestOpaqueVerifier(t *testing.T) {
 		st.setDown(true)
 		_, err := v.VerifyAccess(raw)
 		st.setDown(false)
-		if err == nil || token.Reason(err) != "other" {
-			t.Errorf("VerifyAccess(store down) = %v, want a store error", err)
+		if !errors.Is(err, token.ErrUnavailable) || token.Reason(err) != "unavailable" {
+			t.Errorf("VerifyAccess(store down) = %v, want token.ErrUnavailable (the gateway answers 503, D2)", err)
 		}
 		if _, err := v.VerifyAccess(raw); err != nil {
 			t.Errorf("after recovery: %v", err)
