@@ -4,10 +4,8 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 )
 
 // ErrNoCertificate is returned by ServerConfig when Options names no
@@ -116,30 +114,13 @@ func checkCertificate(c *tls.Certificate) error {
 // loadCAPool reads every CERTIFICATE block of a PEM file; a file without one
 // is an error naming it.
 func loadCAPool(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
+	cs, err := readCertFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("certs: client CA file: %w", err)
 	}
 	pool := x509.NewCertPool()
-	n := 0
-	for rest := data; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("certs: client CA file %s: %w", path, err)
-		}
+	for _, c := range cs {
 		pool.AddCert(c)
-		n++
-	}
-	if n == 0 {
-		return nil, fmt.Errorf("certs: client CA file %s: no PEM certificate found", path)
 	}
 	return pool, nil
 }
