@@ -111,6 +111,7 @@ Config used: {{.ConfigFile}} (e.g. rempart client list --config {{.ConfigFile}})
 func runQuickstart(e *env, args []string) error {
 	fs := newPlainFlagSet("quickstart", e.stderr)
 	dataDir := fs.String("data-dir", "rempart-data", "where the store, keys, certificates and config go")
+	cfgOut := fs.String("config", "", "where to write the configuration the quickstart runs (default DATA_DIR/quickstart.yaml)")
 	portBase := fs.Int("port-base", 0, "use ports N..N+3 (gateway, authorization server, admin, upstream)")
 	if pos, err := parseInterspersed(fs, args); err != nil {
 		return err
@@ -129,6 +130,11 @@ func runQuickstart(e *env, args []string) error {
 	}
 	p := portsFrom(*portBase)
 	cfgFile := filepath.Join(dir, "quickstart.yaml")
+	if *cfgOut != "" {
+		if cfgFile, err = filepath.Abs(*cfgOut); err != nil {
+			return err
+		}
+	}
 	dirYAML, _ := json.Marshal(dir)
 	var buf strings.Builder
 	if err := quickstartConfig.Execute(&buf, map[string]any{"DataDir": string(dirYAML), "P": p, "ConfigFile": cfgFile}); err != nil {
@@ -182,7 +188,8 @@ func runQuickstart(e *env, args []string) error {
 	return errors.Join(upstream.Shutdown(sctx), a.Shutdown(sctx))
 }
 
-// newPlainFlagSet is a flag set without --config (quickstart writes its own).
+// newPlainFlagSet is a flag set without the shared --config flag: the
+// quickstart's --config names the file it writes, not one it reads.
 func newPlainFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)

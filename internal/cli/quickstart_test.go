@@ -72,8 +72,9 @@ func TestQuickstartCommandsWorkAsPasted(t *testing.T) {
 	out, errb := &lockedBuffer{}, &lockedBuffer{}
 	e := &env{ctx: ctx, stdin: strings.NewReader(""), stdout: out, stderr: errb, getenv: func(string) string { return "" }}
 	done := make(chan int, 1)
+	cfgFile := dir + "/qs.yaml"
 	go func() {
-		done <- run(e, []string{"quickstart", "--data-dir", dir + "/rempart-data", "--port-base", fmt.Sprint(base)})
+		done <- run(e, []string{"quickstart", "--data-dir", dir + "/rempart-data", "--port-base", fmt.Sprint(base), "--config", cfgFile})
 	}()
 
 	deadline := time.Now().Add(60 * time.Second)
@@ -162,6 +163,9 @@ func TestQuickstartCommandsWorkAsPasted(t *testing.T) {
 			t.Fatalf("the revoked token still gets %s after %v", out, time.Since(start))
 		}
 		time.Sleep(100 * time.Millisecond) // polling the gateway, not timing logic
+	}
+	if !strings.Contains(printed, "Config used: "+cfgFile) {
+		t.Errorf("--config did not set the written config file:\n%s", printed)
 	}
 	if !strings.Contains(printed, "user           demo  password ") {
 		t.Errorf("the demo user is not printed:\n%s", printed)
