@@ -6,13 +6,16 @@
 //
 // It re-executes itself as a "serve" child that runs, on one CPU: a trivial
 // upstream (plain HTTP), a bare httputil.ReverseProxy to it (TLS, same
-// settings as Rempart) and Rempart (authorization server + gateway with a
-// JWT- and scope-protected API, TLS). The parent, pinned to another CPU,
-// drives direct, bare-proxy, gateway and token-endpoint in interleaved
-// rounds with HTTP/1.1 keep-alive connections, then prints the medians
-// (req/s, p50, p99), the ratios gateway/bare-proxy and gateway/direct, and
-// the token endpoint's tokens/s, beside a description of the machine. See
-// docs/performance.md for the method and the recorded results.
+// settings as Rempart) and Rempart (authorization server + gateway, TLS)
+// with two APIs: one protected by JWT and scope only, and one with the
+// whole pipeline on (OpenAPI validation, a CEL policy, a rate limit). The
+// parent, pinned to another CPU, drives direct, bare-proxy and gateway
+// (GET), bare-proxy-post and gateway-pipeline (POST of a small JSON body)
+// and token-endpoint in interleaved rounds with HTTP/1.1 keep-alive
+// connections, then prints the medians (req/s, p50, p99), the ratios
+// gateway/bare-proxy, gateway/direct and gateway-pipeline/bare-proxy-post,
+// and the token endpoint's tokens/s, beside a description of the machine.
+// See docs/performance.md for the method and the recorded results.
 //
 // Nothing here runs under go test except the statistics helpers' tests.
 package main
@@ -64,9 +67,11 @@ type settings struct {
 	LoadProcs   int           `json:"load_gomaxprocs"`
 	AccessLog   bool          `json:"access_log"`
 	BarePool    bool          `json:"bare_buffer_pool"`
-	Targets     []string      `json:"targets"`
-	out         string
-	profileDir  string
+	// RespValidation is the pipeline API's response_validation.
+	RespValidation string   `json:"pipeline_response_validation"`
+	Targets        []string `json:"targets"`
+	out            string
+	profileDir     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*settings, error) {
@@ -77,8 +82,8 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.SetOutput(stderr)
 	fs.DurationVar(&s.Duration, "duration", 3*time.Second, "measured window per target per round")
 	fs.DurationVar(&s.Warmup, "warmup", 500*time.Millisecond, "unmeasured load before each window")
-	fs.IntVar(&s.Rounds, "rounds", 5, "interleaved rounds (direct, bare-proxy, gateway, token-endpoint)")
-	fs.IntVar(&s.Conns, "conns", 32, "concurrent keep-alive connections for direct, bare-proxy and gateway")
+	fs.IntVar(&s.Rounds, "rounds", 5, "interleaved rounds (each drives every target once)")
+	fs.IntVar(&s.Conns, "conns", 32, "concurrent keep-alive connections for every target but the token endpoint")
 	fs.IntVar(&s.TokenConns, "token-conns", 16, "concurrent keep-alive connections for the token endpoint")
 	fs.BoolVar(&s.Pin, "pin", canPin, "pin servers and load generator to separate CPUs with taskset")
 	fs.IntVar(&s.ServerCPU, "server-cpu", 0, "CPU the servers are pinned to")
@@ -87,11 +92,15 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	fs.IntVar(&s.LoadProcs, "load-procs", 1, "GOMAXPROCS of the load generator")
 	fs.BoolVar(&s.AccessLog, "access-log", false, "let Rempart write its access log (JSON) to a file, as in production")
 	fs.BoolVar(&s.BarePool, "bare-buffer-pool", true, "give the bare proxy a pool of body-copy buffers as the gateway has (false: stdlib default, 32 KiB allocated per request)")
+	fs.StringVar(&s.RespValidation, "response-validation", "off", "response_validation of the gateway-pipeline API: off, block or strip")
 	targets := fs.String("targets", strings.Join(allTargets, ","), "targets to drive, in this order within each round")
 	fs.StringVar(&s.out, "out", "", "also write the results as JSON to this file")
 	fs.StringVar(&s.profileDir, "profile", "", "save a server CPU profile of every measured window into this directory (perturbs the figures)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if !slices.Contains([]string{"off", "block", "strip"}, s.RespValidation) {
+		return nil, fmt.Errorf("-response-validation: %q is not off, block or strip", s.RespValidation)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -168,17 +177,28 @@ func measure(ctx context.Context, s *settings, stderr io.Writer) (*report, error
 	if err != nil {
 		return nil, err
 	}
-	tok := tokenTarget(info, newClient(roots, s.TokenConns))
-	bearer, err := fetchToken(ctx, tok)
+	tok := tokenTarget(info, newClient(roots, s.TokenConns), benchScope)
+	bearer, err := fetchToken(ctx, tok, benchScope, benchAPI)
+	if err != nil {
+		return nil, err
+	}
+	// The pipeline API needs a token whose aud names it: asked for with its
+	// scope, once, on a client of its own.
+	pipeBearer, err := fetchToken(ctx, tokenTarget(info, newClient(roots, 1), pipelineScope), pipelineScope, pipelineAPI)
 	if err != nil {
 		return nil, err
 	}
 	byName := map[string]*target{nameToken: tok}
-	for _, t := range httpTargets(info, bearer, newClient(roots, s.Conns), newClient(roots, s.Conns), newClient(roots, s.Conns)) {
+	all := append(httpTargets(info, bearer, newClient(roots, s.Conns), newClient(roots, s.Conns), newClient(roots, s.Conns)),
+		pipelineTargets(info, pipeBearer, newClient(roots, s.Conns), newClient(roots, s.Conns))...)
+	for _, t := range all {
 		if err := checkTarget(ctx, t, upstreamBody); err != nil {
 			return nil, err
 		}
 		byName[t.Name] = t
+	}
+	if err := checkPipeline(ctx, byName[namePipeline]); err != nil {
+		return nil, err
 	}
 	var targets []*target
 	for _, n := range s.Targets {
@@ -205,7 +225,7 @@ func measure(ctx context.Context, s *settings, stderr io.Writer) (*report, error
 				spec.OnWindow = profiler(ctx, info.Pprof, s.Duration, filepath.Join(s.profileDir, fmt.Sprintf("%s-r%d.pprof", t.Name, r)), stderr)
 			}
 			res := runLoad(ctx, t, spec)
-			fmt.Fprintf(stderr, "round %d/%d  %-15s %9.0f req/s  p50 %-9v p99 %-9v server cpu %.2f  load cpu %.2f%s\n",
+			fmt.Fprintf(stderr, "round %d/%d  %-16s %9.0f req/s  p50 %-9v p99 %-9v server cpu %.2f  load cpu %.2f%s\n",
 				r, s.Rounds, t.Name, res.RPS, roundDur(res.P50), roundDur(res.P99), res.ServerCPU, res.LoadCPU, errNote(res))
 			round = append(round, res)
 		}
@@ -249,6 +269,7 @@ func startChild(ctx context.Context, s *settings) (*child, *serveInfo, error) {
 	if !s.BarePool {
 		argv = append(argv, "-bare-buffer-pool=false")
 	}
+	argv = append(argv, "-response-validation="+s.RespValidation)
 	cpus := "any"
 	if s.Pin {
 		argv = append([]string{"taskset", "-c", strconv.Itoa(s.ServerCPU)}, argv...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,50 @@ type report struct {
 	GatewayOverBareCPU    float64 `json:"gateway_over_bare_cpu_normalised"`
 	GatewayOverDirectCPU  float64 `json:"gateway_over_direct_cpu_normalised"`
 	GatewayOverBareCPURnd float64 `json:"gateway_over_bare_cpu_normalised_per_round"`
-	Errors                int     `json:"errors"`
+	// PipelineOverBarePost compares the gateway with its whole pipeline on
+	// with the bare proxy, both POSTing the same JSON body.
+	PipelineOverBarePost *comparison `json:"pipeline_over_bare_post,omitempty"`
+	Errors               int         `json:"errors"`
+}
+
+// comparison is one target (Of) against a baseline (To).
+type comparison struct {
+	Of string `json:"of"`
+	To string `json:"to"`
+	// RPS is the ratio of median req/s; RPSPerRound the median of the
+	// per-round ratios.
+	RPS         float64 `json:"rps"`
+	RPSPerRound float64 `json:"rps_per_round"`
+	// CPU is the baseline's median server CPU per request over Of's (= the
+	// req/s ratio if each had a whole core); CPUPerRound the median of the
+	// per-round ratios.
+	CPU         float64 `json:"cpu_normalised"`
+	CPUPerRound float64 `json:"cpu_normalised_per_round"`
+	// ExtraPerReq is Of's median server CPU per request minus the
+	// baseline's: what Of adds to each request.
+	ExtraPerReq time.Duration `json:"extra_server_cpu_per_req_ns"`
+}
+
+// compare returns of against to; either may be nil (then so is the result).
+func compare(of, to *summary) *comparison {
+	if of == nil || to == nil {
+		return nil
+	}
+	var cpu []float64
+	for i := range min(len(of.CostPerRound), len(to.CostPerRound)) {
+		if a, b := of.CostPerRound[i], to.CostPerRound[i]; a > 0 && b > 0 {
+			cpu = append(cpu, float64(b)/float64(a))
+		}
+	}
+	return &comparison{
+		Of:          of.Target,
+		To:          to.Target,
+		RPS:         ratio(of.RPS, to.RPS),
+		RPSPerRound: perRoundRatio(of.PerRound, to.PerRound),
+		CPU:         ratio(of.PerCore, to.PerCore),
+		CPUPerRound: median(cpu),
+		ExtraPerReq: of.ServerPerReq - to.ServerPerReq,
+	}
 }
 
 // summary is one target's medians over the rounds.
@@ -53,25 +97,19 @@ type summary struct {
 	ServerPerReq time.Duration `json:"server_cpu_per_req_ns"`
 	PerCore      float64       `json:"rps_per_server_core"`
 	PerRound     []float64     `json:"rps_per_round"`
-	Errors       int           `json:"errors"`
+	// CostPerRound is the server CPU time per request of each round.
+	CostPerRound []time.Duration `json:"server_cpu_per_req_per_round_ns"`
+	Errors       int             `json:"errors"`
 }
 
 func (r *report) summarise() {
 	byName := map[string]*summary{}
 	var p50s, p99s = map[string][]time.Duration{}, map[string][]time.Duration{}
 	var scpu, lcpu = map[string][]float64{}, map[string][]float64{}
-	perReq := map[string][]time.Duration{}
-	var cpuRatios []float64 // per round: bare's server CPU per request / gateway's
 	var order []string
+	r.Errors = 0
 	for _, round := range r.Rounds {
-		var bareCost, gwCost time.Duration
 		for _, res := range round {
-			switch res.Target {
-			case nameBare:
-				bareCost = res.ServerPerReq
-			case nameGateway:
-				gwCost = res.ServerPerReq
-			}
 			s := byName[res.Target]
 			if s == nil {
 				s = &summary{Target: res.Target}
@@ -79,19 +117,15 @@ func (r *report) summarise() {
 				order = append(order, res.Target)
 			}
 			s.PerRound = append(s.PerRound, res.RPS)
+			s.CostPerRound = append(s.CostPerRound, res.ServerPerReq)
 			s.Errors += res.Errors
 			r.Errors += res.Errors
 			p50s[res.Target] = append(p50s[res.Target], res.P50)
 			p99s[res.Target] = append(p99s[res.Target], res.P99)
 			scpu[res.Target] = append(scpu[res.Target], res.ServerCPU)
 			lcpu[res.Target] = append(lcpu[res.Target], res.LoadCPU)
-			perReq[res.Target] = append(perReq[res.Target], res.ServerPerReq)
-		}
-		if bareCost > 0 && gwCost > 0 {
-			cpuRatios = append(cpuRatios, float64(bareCost)/float64(gwCost))
 		}
 	}
-	r.GatewayOverBareCPURnd = median(cpuRatios)
 	r.Summary = nil
 	for _, name := range order {
 		s := byName[name]
@@ -100,26 +134,20 @@ func (r *report) summarise() {
 		s.P99 = medianDuration(p99s[name])
 		s.ServerCPU = median(scpu[name])
 		s.LoadCPU = median(lcpu[name])
-		s.ServerPerReq = medianDuration(perReq[name])
+		s.ServerPerReq = medianDuration(s.CostPerRound)
 		if s.ServerPerReq > 0 {
 			s.PerCore = float64(time.Second) / float64(s.ServerPerReq)
 		}
 		r.Summary = append(r.Summary, *s)
 	}
-	gw := byName[nameGateway]
-	if gw == nil {
-		return
+	if c := compare(byName[nameGateway], byName[nameBare]); c != nil {
+		r.GatewayOverBare, r.GatewayOverBarePerRound = c.RPS, c.RPSPerRound
+		r.GatewayOverBareCPU, r.GatewayOverBareCPURnd = c.CPU, c.CPUPerRound
 	}
-	if bare := byName[nameBare]; bare != nil {
-		r.GatewayOverBare = ratio(gw.RPS, bare.RPS)
-		r.GatewayOverBareCPU = ratio(gw.PerCore, bare.PerCore)
-		r.GatewayOverBarePerRound = perRoundRatio(gw.PerRound, bare.PerRound)
+	if c := compare(byName[nameGateway], byName[nameDirect]); c != nil {
+		r.GatewayOverDirect, r.GatewayOverDirectPerRnd, r.GatewayOverDirectCPU = c.RPS, c.RPSPerRound, c.CPU
 	}
-	if direct := byName[nameDirect]; direct != nil {
-		r.GatewayOverDirect = ratio(gw.RPS, direct.RPS)
-		r.GatewayOverDirectCPU = ratio(gw.PerCore, direct.PerCore)
-		r.GatewayOverDirectPerRnd = perRoundRatio(gw.PerRound, direct.PerRound)
-	}
+	r.PipelineOverBarePost = compare(byName[namePipeline], byName[nameBarePost])
 }
 
 // perRoundRatio is the median over rounds of a[i]/b[i].
@@ -149,16 +177,21 @@ func printReport(w io.Writer, r *report) {
 	} else {
 		fmt.Fprintf(w, "NOT PINNED: servers GOMAXPROCS=%d, load generator GOMAXPROCS=%d, sharing all CPUs\n", s.ServerProcs, s.LoadProcs)
 	}
-	fmt.Fprintf(w, "load:    HTTP/1.1 keep-alive, %d connections (token endpoint: %d), %d interleaved rounds of %v (+%v warm-up) per target\n\n",
+	fmt.Fprintf(w, "load:    HTTP/1.1 keep-alive, %d connections (token endpoint: %d), %d interleaved rounds of %v (+%v warm-up) per target\n",
 		s.Conns, s.TokenConns, s.Rounds, s.Duration, s.Warmup)
-	fmt.Fprintf(w, "%-15s %13s %9s %9s %8s %8s %10s %11s   %s\n", "target", fmt.Sprintf("req/s (med %d)", s.Rounds), "p50", "p99",
+	if slices.Contains(s.Targets, namePipeline) {
+		fmt.Fprintf(w, "pipeline: POST %s %s; OpenAPI request validation, CEL policy, rate limit, response_validation %s\n",
+			pipelinePath, pipelineBody, s.RespValidation)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%-16s %13s %9s %9s %8s %8s %10s %11s   %s\n", "target", fmt.Sprintf("req/s (med %d)", s.Rounds), "p50", "p99",
 		"srv cpu", "load cpu", "srv µs/req", "req/s/core", "req/s per round")
 	for _, x := range r.Summary {
 		rounds := make([]string, len(x.PerRound))
 		for i, v := range x.PerRound {
 			rounds[i] = thousands(v)
 		}
-		fmt.Fprintf(w, "%-15s %13s %9v %9v %8.2f %8.2f %10.1f %11s   %s%s\n", x.Target, thousands(x.RPS), roundDur(x.P50), roundDur(x.P99),
+		fmt.Fprintf(w, "%-16s %13s %9v %9v %8.2f %8.2f %10.1f %11s   %s%s\n", x.Target, thousands(x.RPS), roundDur(x.P50), roundDur(x.P99),
 			x.ServerCPU, x.LoadCPU, float64(x.ServerPerReq)/float64(time.Microsecond), thousands(x.PerCore), strings.Join(rounds, " "), errCount(x.Errors))
 	}
 	fmt.Fprintln(w, "(srv cpu, load cpu: CPUs used during the window; srv µs/req: server CPU time per request; req/s/core: 1 s / srv µs/req)")
@@ -173,6 +206,11 @@ func printReport(w io.Writer, r *report) {
 	if gw != nil && r.find(nameDirect) != nil {
 		fmt.Fprintf(w, "ratio gateway/direct:     %.3f  (median of per-round ratios %.3f; CPU-normalised %.3f)\n",
 			r.GatewayOverDirect, r.GatewayOverDirectPerRnd, r.GatewayOverDirectCPU)
+	}
+	if c := r.PipelineOverBarePost; c != nil {
+		fmt.Fprintf(w, "ratio gateway-pipeline / bare-proxy-post: %.3f  (median of per-round ratios %.3f)\n", c.RPS, c.RPSPerRound)
+		fmt.Fprintf(w, "  CPU-normalised:         %.3f  (median of per-round ratios %.3f); the pipeline adds %.1f µs of server CPU per request\n",
+			c.CPU, c.CPUPerRound, float64(c.ExtraPerReq)/float64(time.Microsecond))
 	}
 	if t := r.find(nameToken); t != nil {
 		core := "1 core"

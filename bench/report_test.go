@@ -67,6 +67,90 @@ func TestSummarise(t *testing.T) {
 	}
 }
 
+func TestSummarisePipeline(t *testing.T) {
+	us := time.Microsecond
+	round := func(bare, pipe float64, bareCost, pipeCost time.Duration) []result {
+		return []result{
+			{Target: nameBarePost, RPS: bare, ServerPerReq: bareCost},
+			{Target: namePipeline, RPS: pipe, ServerPerReq: pipeCost},
+		}
+	}
+	r := &report{Rounds: [][]result{
+		round(1000, 800, 100*us, 125*us), // per-round ratios 0.8, CPU 0.8
+		round(2000, 1000, 80*us, 160*us), // 0.5, CPU 0.5
+		round(1500, 1350, 90*us, 100*us), // 0.9, CPU 0.9
+	}}
+	r.summarise()
+	c := r.PipelineOverBarePost
+	if c == nil {
+		t.Fatal("PipelineOverBarePost = nil, want a comparison")
+	}
+	if c.Of != namePipeline || c.To != nameBarePost {
+		t.Errorf("comparison of %q to %q, want %q to %q", c.Of, c.To, namePipeline, nameBarePost)
+	}
+	if got, want := c.RPS, 1000.0/1500; got != want {
+		t.Errorf("RPS = %v, want %v (ratio of medians)", got, want)
+	}
+	if got, want := c.RPSPerRound, 0.8; got != want {
+		t.Errorf("RPSPerRound = %v, want %v", got, want)
+	}
+	// Medians: bare 90 µs, pipeline 125 µs.
+	if got, want := c.CPU, 90.0/125; got != want {
+		t.Errorf("CPU = %v, want %v", got, want)
+	}
+	if got, want := c.CPUPerRound, 0.8; got != want {
+		t.Errorf("CPUPerRound = %v, want %v", got, want)
+	}
+	if got, want := c.ExtraPerReq, 35*us; got != want {
+		t.Errorf("ExtraPerReq = %v, want %v", got, want)
+	}
+	if r.GatewayOverBare != 0 || r.GatewayOverDirect != 0 {
+		t.Errorf("gateway ratios = %v, %v without gateway targets, want 0", r.GatewayOverBare, r.GatewayOverDirect)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	us := time.Microsecond
+	base := &summary{Target: nameBarePost, RPS: 1000, PerCore: 10000, ServerPerReq: 100 * us,
+		PerRound: []float64{1000, 1000}, CostPerRound: []time.Duration{100 * us, 100 * us}}
+	for _, tc := range []struct {
+		name    string
+		of, to  *summary
+		wantNil bool
+		want    comparison
+	}{
+		{name: "ok/nil-of", of: nil, to: base, wantNil: true},
+		{name: "ok/nil-to", of: base, to: nil, wantNil: true},
+		{
+			name: "ok/zero-cost-round-skipped",
+			of: &summary{Target: namePipeline, RPS: 500, PerCore: 5000, ServerPerReq: 200 * us,
+				PerRound: []float64{500, 250}, CostPerRound: []time.Duration{200 * us, 0}},
+			to: base,
+			want: comparison{Of: namePipeline, To: nameBarePost, RPS: 0.5, RPSPerRound: 0.375,
+				CPU: 0.5, CPUPerRound: 0.5, ExtraPerReq: 100 * us},
+		},
+		{
+			name: "ok/baseline-without-throughput",
+			of:   base,
+			to:   &summary{Target: nameBarePost},
+			want: comparison{Of: nameBarePost, To: nameBarePost, ExtraPerReq: 100 * us},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := compare(tc.of, tc.to)
+			if tc.wantNil {
+				if got != nil {
+					t.Fatalf("compare = %+v, want nil", got)
+				}
+				return
+			}
+			if got == nil || *got != tc.want {
+				t.Errorf("compare = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestThousands(t *testing.T) {
 	for _, tc := range []struct {
 		in   float64

@@ -25,6 +25,12 @@ import (
 	"github.com/rempart/rempart/internal/web"
 )
 
+// The gateway's two APIs, by name: a token's aud names the APIs it is for.
+const (
+	benchAPI    = "bench"
+	pipelineAPI = "pipeline"
+)
+
 // benchScope is the scope the gateway's API requires and the client gets.
 const benchScope = "bench:read"
 
@@ -50,6 +56,86 @@ type serveInfo struct {
 	PID          int    `json:"pid"`
 }
 
+// pipelineScope is the scope the pipeline API requires; the benchmark
+// client may hold it too, and a token asked for with it names the pipeline
+// API alone in its aud.
+const pipelineScope = "pipeline:write"
+
+// pipelinePath is where the pipeline targets POST pipelineBody: under the
+// pipeline API's prefix, declared in pipelineOpenAPI.
+const pipelinePath = "/pipeline/orders"
+
+// pipelineBody is the small JSON order every pipeline request sends; it is
+// valid against pipelineOpenAPI and allowed by pipelinePolicy.
+const pipelineBody = `{"item":"book","quantity":3}`
+
+// pipelinePolicy is the pipeline API's CEL policy (it reads the token and
+// the parsed body, so both are built for every request). Its bound on
+// quantity is tighter than the schema's, so that a request the schema
+// accepts and the policy refuses (pipelineDenied) shows the policy runs.
+const pipelinePolicy = `token.client_id != "" && (request.method != "POST" || body.quantity <= 50)`
+
+// pipelineUndeclared fails OpenAPI validation only (an undeclared member:
+// mass assignment); pipelineDenied passes it and fails pipelinePolicy only.
+const (
+	pipelineUndeclared = `{"item":"book","quantity":3,"role":"admin"}`
+	pipelineDenied     = `{"item":"book","quantity":60}`
+)
+
+// pipelineOpenAPI is the pipeline API's OpenAPI document, written into the
+// serve child's temp dir. Its 200 response describes upstreamBody, so
+// response validation (-response-validation) accepts the upstream's answer.
+const pipelineOpenAPI = `openapi: 3.0.3
+info:
+  title: Rempart bench pipeline
+  version: "1.0"
+paths:
+  /pipeline/orders:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [item, quantity]
+              properties:
+                item: { type: string, minLength: 1, maxLength: 64 }
+                quantity: { type: integer, minimum: 1, maximum: 100 }
+      responses:
+        "200":
+          description: the upstream's hello
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Hello" }
+  /pipeline/orders/{id}:
+    get:
+      parameters:
+        - name: id
+          in: path
+          required: true
+          schema: { type: string, format: uuid }
+      responses:
+        "200":
+          description: the upstream's hello
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Hello" }
+components:
+  schemas:
+    Hello:
+      type: object
+      additionalProperties: false
+      required: [message, ok]
+      properties:
+        message: { type: string, maxLength: 64 }
+        ok: { type: boolean }
+`
+
+// benchConfig is Rempart's configuration. The bench API is JWT and scope
+// only; the pipeline API adds OpenAPI validation, a CEL policy and a rate
+// limit, i.e. every step of the request pipeline.
 const benchConfig = `data_dir: %q
 authorization_server:
   listen: 127.0.0.1:%d
@@ -59,11 +145,21 @@ authorization_server:
 gateway:
   listen: 127.0.0.1:%d
   apis:
-    - name: bench
+    - name: %s
       path_prefix: /bench
       upstream: %s
       auth: oauth2
       scopes: [%s]
+    - name: %s
+      path_prefix: /pipeline
+      upstream: %s
+      auth: oauth2
+      scopes: [%s]
+      openapi: pipeline.openapi.yaml
+      response_validation: %s
+      # Counted on every request, never refused.
+      rate_limit: { requests: 1000000000, per: 1s, by: client }
+      policy: %q
 `
 
 // runServe is the child process: it starts the trivial upstream, the bare
@@ -75,6 +171,7 @@ func runServe(args []string) error {
 	withPprof := fs.Bool("pprof", false, "serve net/http/pprof on a loopback port")
 	accessLog := fs.Bool("access-log", false, "write Rempart's access log (JSON, info level) to a file in the temp dir")
 	barePool := fs.Bool("bare-buffer-pool", true, "give the bare proxy a pool of body-copy buffers, as the gateway has")
+	respValidation := fs.String("response-validation", "off", "the pipeline API's response_validation: off, block or strip")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,7 +196,7 @@ func runServe(args []string) error {
 	}
 	defer up.Close()
 
-	a, info, err := startRempart(ctx, dir, upURL, log)
+	a, info, err := startRempart(ctx, dir, upURL, *respValidation, log)
 	if err != nil {
 		return err
 	}
@@ -145,9 +242,13 @@ func serveLogger(dir string, accessLog bool) (*slog.Logger, func(), error) {
 	return slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }, nil
 }
 
-// startUpstream serves the trivial upstream in plaintext on loopback.
+// startUpstream serves the trivial upstream in plaintext on loopback: every
+// method, every path, the same JSON answer.
 func startUpstream() (*http.Server, string, error) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read any request body (the pipeline targets POST one), so that
+		// the connection stays reusable whatever its size.
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, upstreamBody)
 	})
@@ -162,7 +263,7 @@ func startUpstream() (*http.Server, string, error) {
 
 // startRempart writes the config, builds and starts the app and registers
 // the benchmark client.
-func startRempart(ctx context.Context, dir, upURL string, log *slog.Logger) (*app.App, *serveInfo, error) {
+func startRempart(ctx context.Context, dir, upURL, respValidation string, log *slog.Logger) (*app.App, *serveInfo, error) {
 	asPort, err := freePort()
 	if err != nil {
 		return nil, nil, err
@@ -172,8 +273,13 @@ func startRempart(ctx context.Context, dir, upURL string, log *slog.Logger) (*ap
 		return nil, nil, err
 	}
 	cfgFile := filepath.Join(dir, "rempart.yaml")
-	yml := fmt.Sprintf(benchConfig, filepath.Join(dir, "data"), asPort, asPort, gwPort, upURL, benchScope)
+	yml := fmt.Sprintf(benchConfig, filepath.Join(dir, "data"), asPort, asPort, gwPort,
+		benchAPI, upURL, benchScope,
+		pipelineAPI, upURL, pipelineScope, respValidation, pipelinePolicy)
 	if err := os.WriteFile(cfgFile, []byte(yml), 0o600); err != nil {
+		return nil, nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pipeline.openapi.yaml"), []byte(pipelineOpenAPI), 0o600); err != nil {
 		return nil, nil, err
 	}
 	cfg, err := config.Load(cfgFile)
@@ -194,7 +300,7 @@ func startRempart(ctx context.Context, dir, upURL string, log *slog.Logger) (*ap
 	c, secret, err := authserver.RegisterClient(ctx, res.Store, res.Vault, authserver.ClientSpec{
 		Name:       "bench",
 		GrantTypes: []string{"client_credentials"},
-		Scopes:     []string{benchScope},
+		Scopes:     []string{benchScope, pipelineScope},
 	}, time.Now())
 	if err != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

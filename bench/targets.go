@@ -19,14 +19,16 @@ import (
 
 // Target names, in the interleaving order of a round.
 const (
-	nameDirect  = "direct"
-	nameBare    = "bare-proxy"
-	nameGateway = "gateway"
-	nameToken   = "token-endpoint"
+	nameDirect   = "direct"
+	nameBare     = "bare-proxy"
+	nameGateway  = "gateway"
+	nameBarePost = "bare-proxy-post"
+	namePipeline = "gateway-pipeline"
+	nameToken    = "token-endpoint"
 )
 
 // allTargets is the default interleaving order of a round.
-var allTargets = []string{nameDirect, nameBare, nameGateway, nameToken}
+var allTargets = []string{nameDirect, nameBare, nameGateway, nameBarePost, namePipeline, nameToken}
 
 // loadRoots reads the local CA certificate the child's TLS servers chain to.
 func loadRoots(caFile string) (*x509.CertPool, error) {
@@ -42,8 +44,9 @@ func loadRoots(caFile string) (*x509.CertPool, error) {
 }
 
 // tokenTarget is the token endpoint driven with client_credentials and
-// HTTP Basic client authentication (RFC 6749 §2.3.1, §4.4).
-func tokenTarget(info *serveInfo, client *http.Client) *target {
+// HTTP Basic client authentication (RFC 6749 §2.3.1, §4.4), asking for
+// scope (which decides the token's aud).
+func tokenTarget(info *serveInfo, client *http.Client, scope string) *target {
 	cred := url.QueryEscape(info.ClientID) + ":" + url.QueryEscape(info.ClientSecret)
 	return &target{
 		Name:   nameToken,
@@ -54,7 +57,7 @@ func tokenTarget(info *serveInfo, client *http.Client) *target {
 			"Content-Type":  {"application/x-www-form-urlencoded"},
 			"Accept":        {"application/json"},
 		},
-		Body:   url.Values{"grant_type": {"client_credentials"}, "scope": {benchScope}}.Encode(),
+		Body:   url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}.Encode(),
 		client: client,
 	}
 }
@@ -70,9 +73,25 @@ func httpTargets(info *serveInfo, bearer string, direct, bare, gateway *http.Cli
 	}
 }
 
+// pipelineTargets are the two POST targets: the bare proxy and the
+// gateway's pipeline API, each sending the same headers (bearer token for
+// the pipeline API, JSON content type) and the same small JSON body.
+func pipelineTargets(info *serveInfo, bearer string, bare, gateway *http.Client) []*target {
+	h := http.Header{
+		"Authorization": {"Bearer " + bearer},
+		"Accept":        {"application/json"},
+		"Content-Type":  {"application/json"},
+	}
+	return []*target{
+		{Name: nameBarePost, Method: http.MethodPost, URL: info.Bare + pipelinePath, Header: h, Body: pipelineBody, client: bare},
+		{Name: namePipeline, Method: http.MethodPost, URL: info.Gateway + pipelinePath, Header: h, Body: pipelineBody, client: gateway},
+	}
+}
+
 // fetchToken asks the token endpoint for one access token and checks that
-// it is a compact ES256 JWS whose claims carry the benchmark scope.
-func fetchToken(ctx context.Context, t *target) (string, error) {
+// it is a compact ES256 JWS whose claims carry scope and name aud in their
+// audience.
+func fetchToken(ctx context.Context, t *target, scope, aud string) (string, error) {
 	status, body, err := t.once(ctx)
 	if err != nil {
 		return "", fmt.Errorf("token endpoint: %w", err)
@@ -95,14 +114,18 @@ func fetchToken(ctx context.Context, t *target) (string, error) {
 		return "", fmt.Errorf("token endpoint: access_token is not an ES256 JWT: %w", err)
 	}
 	var c struct {
-		Scope string `json:"scope"`
+		Scope    string       `json:"scope"`
+		Audience jwt.Audience `json:"aud"`
 	}
 	// Signature checked by the gateway; here only the shape matters.
 	if err := tok.UnsafeClaimsWithoutVerification(&c); err != nil {
 		return "", fmt.Errorf("token endpoint: claims: %w", err)
 	}
-	if !strings.Contains(" "+c.Scope+" ", " "+benchScope+" ") {
-		return "", fmt.Errorf("token endpoint: scope %q lacks %s", c.Scope, benchScope)
+	if !strings.Contains(" "+c.Scope+" ", " "+scope+" ") {
+		return "", fmt.Errorf("token endpoint: scope %q lacks %s", c.Scope, scope)
+	}
+	if !c.Audience.Contains(aud) {
+		return "", fmt.Errorf("token endpoint: aud %q lacks %s", []string(c.Audience), aud)
 	}
 	return tr.AccessToken, nil
 }
@@ -123,22 +146,64 @@ func checkTarget(ctx context.Context, t *target, want string) error {
 	return nil
 }
 
+// checkPipeline shows, before any load, that the gateway-pipeline target
+// goes through every stage it claims to: its valid request is answered 2xx
+// with the upstream's body and carries the rate limiter's RateLimit-Policy
+// and RateLimit headers; an undeclared body member is refused by OpenAPI
+// validation (400); a quantity the schema allows but the policy does not is
+// refused by the policy (403).
+func checkPipeline(ctx context.Context, t *target) error {
+	status, h, body, err := t.send(ctx, t.Body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.Name, err)
+	}
+	if status != http.StatusOK || string(body) != upstreamBody {
+		return fmt.Errorf("%s: HTTP %d: %.300s, want 200 and %s", t.Name, status, body, upstreamBody)
+	}
+	if h.Get("RateLimit-Policy") == "" || h.Get("RateLimit") == "" {
+		return fmt.Errorf("%s: no RateLimit-Policy or RateLimit header: is the rate limit on?", t.Name)
+	}
+	for _, c := range []struct {
+		stage, body string
+		want        int
+	}{
+		{"OpenAPI validation", pipelineUndeclared, http.StatusBadRequest},
+		{"the policy", pipelineDenied, http.StatusForbidden},
+	} {
+		status, _, body, err := t.send(ctx, c.body)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.Name, err)
+		}
+		if status != c.want {
+			return fmt.Errorf("%s: %s is not on: %s answered HTTP %d (%.200s), want %d", t.Name, c.stage, c.body, status, body, c.want)
+		}
+	}
+	return nil
+}
+
 // once sends one request and returns the status and (bounded) body.
 func (t *target) once(ctx context.Context) (int, []byte, error) {
+	status, _, body, err := t.send(ctx, t.Body)
+	return status, body, err
+}
+
+// send sends one request with reqBody (none when "") and returns the
+// status, the response header and the (bounded) body.
+func (t *target) send(ctx context.Context, reqBody string) (int, http.Header, []byte, error) {
 	var body io.Reader
-	if t.Body != "" {
-		body = strings.NewReader(t.Body)
+	if reqBody != "" {
+		body = strings.NewReader(reqBody)
 	}
 	req, err := http.NewRequestWithContext(ctx, t.Method, t.URL, body)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req.Header = t.Header.Clone()
 	resp, err := t.client.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	return resp.StatusCode, b, err
+	return resp.StatusCode, resp.Header, b, err
 }
