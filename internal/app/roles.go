@@ -88,14 +88,15 @@ func (a *App) buildGateway(cfg *config.Config) (http.Handler, error) {
 			jwt:    &token.Verifier{Issuer: gc.Issuer, Keys: a.keys, Leeway: verifyLeeway, Now: time.Now},
 			opaque: a.opaque,
 		},
-		Revoked: a.denyList.Revoked, // D1: checked on every request, cached or not
-		Keys:    a.keys,
-		APIKeys: apikey.NewAuthenticator(a.res.Store, a.res.Vault, apikey.MaxCacheTTL, time.Now, 0),
-		Jail:    a.jail,
-		Limiter: a.limiter, // shared: buckets outlive reloads (R11)
-		Metrics: a.metrics,
-		Log:     a.log.With("role", RoleGateway),
-		Now:     time.Now,
+		Revoked:       a.denyList.Revoked,       // D1: checked on every request, cached or not
+		ClientRevoked: a.denyList.ClientRevoked, // D1: tokens of deleted clients
+		Keys:          a.keys,
+		APIKeys:       apikey.NewAuthenticator(a.res.Store, a.res.Vault, apikey.MaxCacheTTL, time.Now, 0),
+		Jail:          a.jail,
+		Limiter:       a.limiter, // shared: buckets outlive reloads (R11)
+		Metrics:       a.metrics,
+		Log:           a.log.With("role", RoleGateway),
+		Now:           time.Now,
 	})
 	if err != nil {
 		return nil, err

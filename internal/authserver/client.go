@@ -60,7 +60,12 @@ type ClientStore interface {
 	GetClient(ctx context.Context, id string) (Client, error)
 	// ListClients returns every client ordered by name.
 	ListClients(ctx context.Context) ([]Client, error)
-	// DeleteClient removes the client; ErrNotFound when absent.
+	// DeleteClient removes the client and, in the same transaction,
+	// revokes every token issued to it: it joins the revoked-clients list
+	// (RevocationFeed) for RevokedClientRetention, and its refresh
+	// families and recorded access tokens are revoked, their jtis
+	// deny-listed (D1). Either all of it happens or nothing (D2).
+	// ErrNotFound when absent.
 	DeleteClient(ctx context.Context, id string) error
 	// UpdateClientSecret replaces the secret hashes of client id (rotation);
 	// ErrNotFound when absent.

@@ -29,14 +29,18 @@ const (
 )
 
 // DenyList is the gateway's copy of the jti deny-list (D1, A3): the jtis
-// of revoked access tokens (JWT and opaque) that have not expired yet. Run
-// loads it and then polls the store for new revocations; Revoked is the
-// gateway's Deps.Revoked, asked on every request.
+// of revoked access tokens (JWT and opaque) that have not expired yet, and
+// the ids of deleted clients whose tokens may still be unexpired (their
+// client_credentials JWTs are not recorded, so they are refused by client).
+// Run loads it and then polls the store for new revocations; Revoked and
+// ClientRevoked are the gateway's Deps.Revoked and Deps.ClientRevoked,
+// asked on every request.
 //
-// Revoked never blocks: it reads an immutable map through an atomic
-// pointer, replaced whole by each poll that brings a change. It fails
-// closed (D2): before the first successful poll, or when none succeeded in
-// the last DenyListMaxStale, every jti counts as revoked.
+// Revoked and ClientRevoked never block: they read immutable maps through
+// an atomic pointer, replaced whole by each poll that brings a change. They
+// fail closed (D2): before the first successful poll, or when none
+// succeeded in the last DenyListMaxStale, every jti and client counts as
+// revoked.
 type DenyList struct {
 	feed RevocationFeed
 	now  func() time.Time
@@ -52,6 +56,7 @@ type DenyList struct {
 // denySnapshot is one immutable state of the deny-list.
 type denySnapshot struct {
 	jtis      map[string]time.Time // jti → expiry; never modified once published
+	clients   map[string]time.Time // revoked client id → entry expiry; likewise
 	refreshed time.Time            // start of the poll that produced it
 }
 
@@ -75,6 +80,17 @@ func (d *DenyList) Revoked(jti string) bool {
 		return true
 	}
 	_, ok := s.jtis[jti]
+	return ok
+}
+
+// ClientRevoked reports whether every access token of clientID must be
+// refused: the client was deleted (D1), or the deny-list is stale (D2).
+func (d *DenyList) ClientRevoked(clientID string) bool {
+	s := d.snap.Load()
+	if s == nil || d.now().Sub(s.refreshed) > DenyListMaxStale {
+		return true
+	}
+	_, ok := s.clients[clientID]
 	return ok
 }
 
@@ -110,12 +126,16 @@ func (d *DenyList) Refresh(ctx context.Context) error {
 	start := d.now()
 	cur := d.snap.Load()
 	var since time.Time
-	var jtis map[string]time.Time
+	var jtis, clients map[string]time.Time
 	if cur != nil {
 		since = cur.refreshed.Add(-denyListOverlap)
-		jtis = cur.jtis
+		jtis, clients = cur.jtis, cur.clients
 	}
 	entries, err := d.feed.RevokedJTIsSince(ctx, since)
+	var revokedClients []RevokedClient
+	if err == nil {
+		revokedClients, err = d.feed.RevokedClientsSince(ctx, since)
+	}
 	if err != nil {
 		if !d.failing {
 			d.log.LogAttrs(ctx, slog.LevelError, "deny-list refresh failed", slog.Any("error", err))
@@ -133,7 +153,14 @@ func (d *DenyList) Refresh(ctx context.Context) error {
 			fresh = append(fresh, e)
 		}
 	}
-	if len(fresh) > 0 || cur == nil || start.Sub(d.lastPrune) >= denyListPruneEvery {
+	var freshClients []RevokedClient
+	for _, c := range revokedClients {
+		if _, ok := clients[c.ClientID]; !ok && c.ExpiresAt.After(start) {
+			freshClients = append(freshClients, c)
+		}
+	}
+	prune := cur == nil || start.Sub(d.lastPrune) >= denyListPruneEvery
+	if len(fresh) > 0 || prune {
 		next := make(map[string]time.Time, len(jtis)+len(fresh))
 		for jti, exp := range jtis {
 			if exp.After(start) {
@@ -144,9 +171,23 @@ func (d *DenyList) Refresh(ctx context.Context) error {
 			next[e.JTI] = e.ExpiresAt
 		}
 		jtis = next
+	}
+	if len(freshClients) > 0 || prune {
+		next := make(map[string]time.Time, len(clients)+len(freshClients))
+		for id, exp := range clients {
+			if exp.After(start) {
+				next[id] = exp
+			}
+		}
+		for _, c := range freshClients {
+			next[c.ClientID] = c.ExpiresAt
+		}
+		clients = next
+	}
+	if prune {
 		d.lastPrune = start
 	}
-	d.snap.Store(&denySnapshot{jtis: jtis, refreshed: start})
+	d.snap.Store(&denySnapshot{jtis: jtis, clients: clients, refreshed: start})
 	return nil
 }
 

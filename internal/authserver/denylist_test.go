@@ -12,6 +12,7 @@ import (
 type fakeFeed struct {
 	mu      sync.Mutex // guards the fields below
 	entries []RevokedJTI
+	clients []RevokedClient
 	fail    bool
 	since   []time.Time // every since asked
 }
@@ -20,6 +21,27 @@ func (f *fakeFeed) add(jti string, exp, revoked time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.entries = append(f.entries, RevokedJTI{JTI: jti, ExpiresAt: exp, RevokedAt: revoked})
+}
+
+func (f *fakeFeed) addClient(id string, exp, revoked time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clients = append(f.clients, RevokedClient{ClientID: id, ExpiresAt: exp, RevokedAt: revoked})
+}
+
+func (f *fakeFeed) RevokedClientsSince(_ context.Context, since time.Time) ([]RevokedClient, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		return nil, errMemDown
+	}
+	var out []RevokedClient
+	for _, c := range f.clients {
+		if !c.RevokedAt.Before(since) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeFeed) setFail(fail bool) {

@@ -234,6 +234,16 @@ func (m *memTokens) JTIRevoked(_ context.Context, jti string) (bool, error) {
 	return ok, nil
 }
 
+// RevokedClientsSince: memTokens holds no clients, so none are revoked.
+func (m *memTokens) RevokedClientsSince(_ context.Context, _ time.Time) ([]RevokedClient, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.down {
+		return nil, errMemDown
+	}
+	return nil, nil
+}
+
 func (m *memTokens) RevokedJTIsSince(_ context.Context, since time.Time) ([]RevokedJTI, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -92,6 +92,23 @@ type RevokedJTI struct {
 	RevokedAt time.Time
 }
 
+// RevokedClient is an entry of the revoked-clients list (D1): every access
+// token of the deleted client ClientID is refused until ExpiresAt, by when
+// the longest-lived of them has expired. client_credentials JWTs are not
+// recorded at issuance, so this is how a gateway refuses them.
+type RevokedClient struct {
+	ClientID  string
+	RevokedAt time.Time
+	ExpiresAt time.Time
+}
+
+// RevokedClientRetention is how long a deleted client stays on the
+// revoked-clients list: longer than any access-token lifetime the
+// configuration accepts without allow_long_lifetimes (1 h, T1) and than the
+// refresh-token ceiling (30 days, T2). ClientStore.DeleteClient has no
+// lifetime parameter, so the store uses this constant.
+const RevokedClientRetention = 30 * 24 * time.Hour
+
 // GrantStore keeps token families and refresh tokens (T2, D4). Every
 // method is atomic; ErrNotFound, ErrConflict and ErrAlreadyUsed are the
 // store package's sentinels.
@@ -161,4 +178,8 @@ type RevocationFeed interface {
 	// or after since (every entry for the zero time), expired ones
 	// included until they are purged.
 	RevokedJTIsSince(ctx context.Context, since time.Time) ([]RevokedJTI, error)
+	// RevokedClientsSince returns the revoked clients whose RevokedAt is
+	// at or after since (every entry for the zero time), expired ones
+	// included until they are purged.
+	RevokedClientsSince(ctx context.Context, since time.Time) ([]RevokedClient, error)
 }

@@ -28,7 +28,10 @@ type cacheEntry struct {
 	policyClaims map[string]any // the token as policies see it (read-only once built)
 }
 
-var errNoExpiry = errors.New("gateway: token without exp or jti")
+var (
+	errNoExpiry      = errors.New("gateway: token without exp or jti")
+	errClientRevoked = errors.New("gateway: token of a revoked client")
+)
 
 func newEntry(c *token.AccessClaims, nAPIs int) (*cacheEntry, error) {
 	if c == nil || c.Expiry == nil || c.ID == "" {
@@ -102,6 +105,9 @@ func (g *Gateway) authenticate(r *http.Request, x *exchange, now time.Time) *fai
 	}
 	if g.revoked != nil && g.revoked(e.claims.ID) {
 		return counted(unauthorized(challengeInvalidToken, "revoked", errors.New("gateway: token revoked")), e.principal)
+	}
+	if g.clientRev != nil && g.clientRev(e.claims.ClientID) {
+		return counted(unauthorized(challengeInvalidToken, "revoked", errClientRevoked), e.principal)
 	}
 	if !slices.Contains(e.claims.Audience, x.route.api.name) {
 		return counted(unauthorized(challengeInvalidToken, "audience", errors.New("gateway: token audience does not name this API")), e.principal)

@@ -181,6 +181,11 @@ type Deps struct {
 	// Revoked, when set, is asked on every authenticated request, cache hit
 	// or not (D1: the jti deny-list).
 	Revoked func(jti string) bool
+	// ClientRevoked, when set, is asked right after Revoked with the
+	// token's client_id: a deleted client's tokens are all refused (D1),
+	// its client_credentials JWTs included, which no jti deny-list holds.
+	// It must cost one map lookup: it runs on every request.
+	ClientRevoked func(clientID string) bool
 	// RevocationReady, when set, is asked before Revoked: while it fails
 	// (the deny-list is stale) tokens are refused with 503, without
 	// counting toward the jail, since the caller is not at fault (D2).
@@ -204,6 +209,7 @@ type Gateway struct {
 	verifier  TokenVerifier
 	keys      SigningKeys
 	revoked   func(jti string) bool
+	clientRev func(clientID string) bool
 	revReady  func() error
 	apiKeys   APIKeys
 	jail      Jail
@@ -264,6 +270,7 @@ func New(cfg Config, d Deps) (*Gateway, error) {
 		verifier:        d.Verifier,
 		keys:            d.Keys,
 		revoked:         d.Revoked,
+		clientRev:       d.ClientRevoked,
 		revReady:        d.RevocationReady,
 		apiKeys:         d.APIKeys,
 		jail:            d.Jail,

@@ -75,13 +75,81 @@ func (s *Store) ListClients(ctx context.Context) ([]authserver.Client, error) {
 	return cs, nil
 }
 
-// DeleteClient removes the client; store.ErrNotFound when absent.
+// DeleteClient removes the client and revokes every token issued to it,
+// in one transaction (D1, D2): the client joins revoked_clients until
+// authserver.RevokedClientRetention from now (its client_credentials JWTs
+// are not recorded, so gateways refuse them by client id), its token
+// families are revoked like RevokeFamily does, and its opaque access
+// tokens are revoked, their unexpired jtis deny-listed. store.ErrNotFound,
+// and nothing written, when the client is absent.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	res, err := s.exec(ctx, `DELETE FROM clients WHERE id = ?`, id)
+	now := time.Now() // the interface has no time parameter; revoked_at is wall-clock, like the gateways' polls
+	at, err := nanos(now)
 	if err != nil {
 		return fmt.Errorf("sqlstore: delete client: %w", err)
 	}
-	return oneRow("delete client", res)
+	until := now.Add(authserver.RevokedClientRetention).UnixNano()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM clients WHERE id = ?`), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return store.ErrNotFound
+		}
+		return s.revokeClientTx(ctx, tx, id, at, until)
+	})
+	if err != nil {
+		return wrapNotFound("delete client", err)
+	}
+	return nil
+}
+
+// revokeClientTx puts client id on revoked_clients from at until until and
+// revokes its families (revokeFamilyTx, one by one: the family-then-tokens
+// lock order of RotateRefreshToken) and its family-less (opaque) access
+// tokens, deny-listing their unexpired jtis.
+func (s *Store) revokeClientTx(ctx context.Context, tx *sql.Tx, id string, at, until int64) error {
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO revoked_clients (client_id, revoked_at, expires_at)
+		VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE
+		SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`), id, at, until); err != nil {
+		return fmt.Errorf("revoked client: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT id FROM token_families
+		WHERE client_id = ? AND revoked_at IS NULL ORDER BY id`), id)
+	if err != nil {
+		return err
+	}
+	var fams []string
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			rows.Close()
+			return err
+		}
+		fams = append(fams, f)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, f := range fams {
+		if err := s.revokeFamilyTx(ctx, tx, f, at); err != nil {
+			return fmt.Errorf("revoke family: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE access_tokens SET revoked_at = ?
+		WHERE client_id = ? AND family_id IS NULL AND revoked_at IS NULL`), at, id); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.d.rebind(`INSERT INTO revoked_jtis (jti, expires_at, revoked_at)
+		SELECT jti, expires_at, ? FROM access_tokens WHERE client_id = ? AND family_id IS NULL AND expires_at > ?
+		ON CONFLICT (jti) DO NOTHING`), at, id, at)
+	return err
 }
 
 // UpdateClientSecret replaces the secret hashes and UpdatedAt of client id;

@@ -33,6 +33,8 @@ var purgeStatements = []purgeStatement{
 			LIMIT ?)`},
 	{"revoked_jtis", `DELETE FROM revoked_jtis WHERE jti IN
 		(SELECT jti FROM revoked_jtis WHERE expires_at <= ? LIMIT ?)`},
+	{"revoked_clients", `DELETE FROM revoked_clients WHERE client_id IN
+		(SELECT client_id FROM revoked_clients WHERE expires_at <= ? LIMIT ?)`},
 	{"client_assertions", `DELETE FROM client_assertions WHERE (client_id, jti) IN
 		(SELECT client_id, jti FROM client_assertions WHERE expires_at <= ? LIMIT ?)`},
 	{"authorization_codes", `DELETE FROM authorization_codes WHERE id IN

@@ -92,6 +92,42 @@ func (s *Store) RevokedJTIsSince(ctx context.Context, since time.Time) ([]authse
 	return out, nil
 }
 
+// RevokedClientsSince returns the revoked clients whose revoked_at is at or
+// after since (all of them for the zero time), oldest first, expired ones
+// included until purged.
+func (s *Store) RevokedClientsSince(ctx context.Context, since time.Time) ([]authserver.RevokedClient, error) {
+	from := int64(math.MinInt64)
+	if !since.IsZero() {
+		n, err := nanos(since)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: revoked clients: %w", err)
+		}
+		from = n
+	}
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT client_id, revoked_at, expires_at FROM revoked_clients
+		WHERE revoked_at >= ? ORDER BY revoked_at, client_id`), from)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: revoked clients: %w", err)
+	}
+	defer rows.Close()
+	var out []authserver.RevokedClient
+	for rows.Next() {
+		var (
+			c        authserver.RevokedClient
+			rev, exp int64
+		)
+		if err := rows.Scan(&c.ClientID, &rev, &exp); err != nil {
+			return nil, fmt.Errorf("sqlstore: revoked clients: %w", err)
+		}
+		c.RevokedAt, c.ExpiresAt = fromInt(rev), fromInt(exp)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: revoked clients: %w", err)
+	}
+	return out, nil
+}
+
 // UseClientAssertion records the assertion jti of clientID until exp;
 // store.ErrAlreadyUsed when it is already recorded (replay, RFC 7523 §3).
 func (s *Store) UseClientAssertion(ctx context.Context, clientID, jti string, exp time.Time) error {

@@ -346,6 +346,10 @@ func runGrants(t *testing.T, open func(t *testing.T) Backend) {
 				_, err := b.RevokedJTIsSince(ctx, time.Time{})
 				return err
 			},
+			"RevokedClientsSince": func() error {
+				_, err := b.RevokedClientsSince(ctx, time.Time{})
+				return err
+			},
 			"UseClientAssertion": func() error { return b.UseClientAssertion(ctx, "c", uuid.NewString(), at(time.Minute)) },
 			"Purge": func() error {
 				_, err := b.Purge(ctx, at(time.Hour), 10)

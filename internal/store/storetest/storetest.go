@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 	t.Run("apikeys", func(t *testing.T) { runAPIKeys(t, open) })
 	t.Run("users", func(t *testing.T) { runUsers(t, open) })
 	t.Run("grants", func(t *testing.T) { runGrants(t, open) })
+	t.Run("client-revocation", func(t *testing.T) { runClientRevocation(t, open) })
 	t.Run("browser", func(t *testing.T) { runBrowser(t, open) })
 	t.Run("concurrency", func(t *testing.T) { runConcurrency(t, open) })
 	t.Run("ping", func(t *testing.T) {
