@@ -117,24 +117,9 @@ func (s *Store) revokeClientTx(ctx context.Context, tx *sql.Tx, id string, at, u
 		SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`), id, at, until); err != nil {
 		return fmt.Errorf("revoked client: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT id FROM token_families
+	fams, err := queryIDs(ctx, tx, s.d.rebind(`SELECT id FROM token_families
 		WHERE client_id = ? AND revoked_at IS NULL ORDER BY id`), id)
 	if err != nil {
-		return err
-	}
-	var fams []string
-	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
-			rows.Close()
-			return err
-		}
-		fams = append(fams, f)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, f := range fams {

@@ -198,23 +198,8 @@ func (s *Store) RevokeFamilyByCode(ctx context.Context, codeID string, at time.T
 		return fmt.Errorf("sqlstore: revoke family by code: %w", errEmptyID)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT id FROM token_families WHERE code_id = ? ORDER BY id`), codeID)
+		ids, err := queryIDs(ctx, tx, s.d.rebind(`SELECT id FROM token_families WHERE code_id = ? ORDER BY id`), codeID)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if len(ids) == 0 {
@@ -312,4 +297,22 @@ func wrapNotFound(op string, err error) error {
 		return fmt.Errorf("sqlstore: %s: %w", op, store.ErrNotFound)
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// queryIDs runs query in tx and returns its single string column.
+func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
